@@ -1,0 +1,12 @@
+// Side-effect entry: the WebGL backend (browsers) plus netlens' gradient registrations.
+import '../gradients';
+import '@tensorflow/tfjs-backend-webgl';
+import type { PreparedRuntime } from './runtime';
+
+/** Checks that a WebGL context can exist here (the backend itself initialises in `tf.setBackend`). */
+export async function prepare(): Promise<PreparedRuntime> {
+  if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') {
+    throw new Error('WebGL needs a browser (no document or OffscreenCanvas in this runtime)');
+  }
+  return { tfjsName: 'webgl', detail: 'WebGL 2 shaders' };
+}

@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, it } from 'vitest';
+import { type BackendName, isBackendName } from '../backend-names';
+import { isNode } from '../internal/optional-import';
+import { selectBackend } from '../select-backend';
+
+/** What a suite body receives: the backend it runs on. */
+export interface BackendTestContext {
+  /** The netlens backend name (`'wasm'`, `'node-webgpu'`, …). */
+  backend: BackendName;
+}
+
+/** Options for {@link describeOnBackends}. */
+export interface DescribeOnBackendsOptions {
+  /** Backends this suite must skip, each with the reason (shown in the report). */
+  exclude?: Partial<Record<BackendName, string>>;
+}
+
+function listFromEnvironment(name: string): BackendName[] | undefined {
+  const value = isNode() ? process.env[name] : undefined;
+  if (!value) return undefined;
+  const names = value.split(',').map((entry) => entry.trim());
+  const invalid = names.filter((entry) => !isBackendName(entry));
+  if (invalid.length > 0) throw new Error(`${name} names unknown backends: ${invalid.join(', ')}`);
+  return names as BackendName[];
+}
+
+/**
+ * The backends a test run tries: `NETLENS_TEST_BACKENDS` (comma-separated) when set, else cpu, wasm
+ * and node-webgpu in Node, and webgpu, webgl, wasm, cpu in browsers.
+ */
+export function candidateTestBackends(): BackendName[] {
+  return (
+    listFromEnvironment('NETLENS_TEST_BACKENDS') ??
+    (isNode() ? ['cpu', 'wasm', 'node-webgpu'] : ['webgpu', 'webgl', 'wasm', 'cpu'])
+  );
+}
+
+/**
+ * Defines `suite` once per available backend, as `name [backend]`, activating that backend before
+ * the suite's tests. A backend that cannot start here is reported as a skipped suite, unless it is
+ * listed in `NETLENS_REQUIRE_BACKENDS`, which turns its absence into a failure (CI sets it). When no
+ * backend runs the suite, a failing test says so: a suite can never pass on zero backends.
+ *
+ * ```ts
+ * describeOnBackends('conv gradient', ({ backend }) => {
+ *   it('matches the numeric gradient', () => { … });
+ * });
+ * ```
+ */
+export function describeOnBackends(
+  name: string,
+  suite: (context: BackendTestContext) => void,
+  options: DescribeOnBackendsOptions = {},
+): void {
+  describe(name, async () => {
+    const required = new Set(listFromEnvironment('NETLENS_REQUIRE_BACKENDS') ?? []);
+    const ran: BackendName[] = [];
+    for (const backend of candidateTestBackends()) {
+      const excluded = options.exclude?.[backend];
+      if (excluded !== undefined) {
+        describe.skip(`[${backend}] excluded: ${excluded}`, () => {
+          it('is excluded', () => {});
+        });
+        continue;
+      }
+      let unavailable: string | undefined;
+      try {
+        await selectBackend(backend, { readEnvironment: false });
+      } catch (error) {
+        unavailable = error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error);
+      }
+      if (unavailable !== undefined) {
+        if (required.has(backend)) {
+          it(`[${backend}] is required (NETLENS_REQUIRE_BACKENDS) but unavailable`, () => {
+            throw new Error(unavailable);
+          });
+        } else {
+          describe.skip(`[${backend}] unavailable: ${unavailable}`, () => {
+            it('is unavailable', () => {});
+          });
+        }
+        continue;
+      }
+      ran.push(backend);
+      describe(`[${backend}]`, () => {
+        beforeAll(async () => {
+          await selectBackend(backend, { readEnvironment: false });
+          if (tf.getBackend() === undefined) throw new Error(`backend ${backend} did not activate`);
+        });
+        suite({ backend });
+      });
+    }
+    if (ran.length === 0) {
+      it('runs on at least one backend', () => {
+        throw new Error(`No backend could run '${name}' (tried ${candidateTestBackends().join(', ')}).`);
+      });
+    }
+  });
+}

@@ -1,0 +1,30 @@
+// Proves gradients work from a plain Node ESM script against the built package, with
+// @tensorflow/tfjs-core alone (no @tensorflow/tfjs union, no bundler, no vitest).
+import assert from 'node:assert/strict';
+import { fromFunction, selectBackend } from '@netlens/backends';
+import * as tf from '@tensorflow/tfjs-core';
+
+let checks = 0;
+for (const backend of ['cpu', 'wasm']) {
+  const chosen = await selectBackend(backend, { readEnvironment: false });
+  assert.equal(chosen.name, backend);
+  const weights = tf.tensor4d([1, -1, 2, 0.5], [2, 2, 1, 1]);
+  const classifier = fromFunction(
+    (x) => tf.reshape(tf.relu(tf.conv2d(x, weights, 1, 'valid')), [x.shape[0], -1]),
+    { inputShape: [3, 3, 1], numClasses: 4 },
+  );
+  const before = tf.memory().numTensors;
+  const x = tf.tensor4d([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [1, 3, 3, 1]);
+  const gradient = tf.grad((input) => tf.sum(classifier.logits(input)))(x);
+  // Every output is positive, so d(sum)/dx is the kernel summed over the windows covering x.
+  const expected = [1, 0, -1, 3, 2.5, -0.5, 2, 2.5, 0.5];
+  assert.deepEqual(
+    Array.from(gradient.dataSync()).map((v) => Math.round(v * 1e6) / 1e6),
+    expected,
+  );
+  tf.dispose([x, gradient]);
+  assert.equal(tf.memory().numTensors, before, `no leak on ${backend}`);
+  weights.dispose();
+  checks++;
+}
+console.log(`plain-node ESM: gradients work on cpu and wasm (${checks} backends)`);
