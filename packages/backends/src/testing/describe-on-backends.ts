@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type BackendName, isBackendName } from '../backend-names';
 import { isNode } from '../internal/optional-import';
 import { selectBackend } from '../select-backend';
@@ -38,7 +38,8 @@ export function candidateTestBackends(): BackendName[] {
 
 /**
  * Defines `suite` once per available backend, as `name [backend]`, activating that backend before
- * the suite's tests. A backend that cannot start here is reported as a skipped suite, unless it is
+ * the suite's tests. On WebGPU it turns off `WEBGPU_CPU_FORWARD` for the suite, so that small test
+ * tensors run on WebGPU kernels rather than tfjs' CPU fallback. A backend that cannot start here is reported as a skipped suite, unless it is
  * listed in `NETLENS_REQUIRE_BACKENDS`, which turns its absence into a failure (CI sets it). When no
  * backend runs the suite, a failing test says so: a suite can never pass on zero backends.
  *
@@ -84,9 +85,18 @@ export function describeOnBackends(
       }
       ran.push(backend);
       describe(`[${backend}]`, () => {
+        let forward: boolean | undefined;
         beforeAll(async () => {
           await selectBackend(backend, { readEnvironment: false });
-          if (tf.getBackend() === undefined) throw new Error(`backend ${backend} did not activate`);
+          // tfjs-backend-webgpu computes small CPU-resident inputs with CPU kernels by default; tests
+          // turn that off so WebGPU kernels (and asynchronous reads) are what they exercise.
+          if (tf.getBackend() === 'webgpu') {
+            forward = tf.env().getBool('WEBGPU_CPU_FORWARD');
+            tf.env().set('WEBGPU_CPU_FORWARD', false);
+          }
+        });
+        afterAll(() => {
+          if (forward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', forward);
         });
         suite({ backend });
       });

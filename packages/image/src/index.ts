@@ -1,0 +1,18 @@
+export type { Colormap, ColormapName } from './apply-colormap';
+export { applyColormap, colormapNames } from './apply-colormap';
+export { centerCrop } from './center-crop';
+export type { ImageFormat } from './detect-image-format';
+export { detectImageFormat } from './detect-image-format';
+export type { FromCanvasOptions, PixelSource } from './from-canvas';
+export { fromCanvas } from './from-canvas';
+export type { GridOptions } from './grid';
+export { grid } from './grid';
+export type { Color } from './internal/tensor-checks';
+export type { NormalizeAttributionOptions, SignMode } from './normalize-attribution';
+export { normalizeAttribution } from './normalize-attribution';
+export type { OverlayOptions } from './overlay';
+export { overlay } from './overlay';
+export { resize } from './resize';
+export type { ResizeAndCenterCropOptions } from './resize-and-center-crop';
+export { resizeAndCenterCrop } from './resize-and-center-crop';
+export { toCanvas } from './to-canvas';
