@@ -9,13 +9,28 @@ import { fileURLToPath } from 'node:url';
 
 const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
 const app = mkdtempSync(join(tmpdir(), 'netlens-consumer-'));
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 try {
-  const tarball = run('npm', ['pack', '--silent', '--pack-destination', app], packageDirectory).trim().split('\n').at(-1);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const tarball = run('npm', ['pack', '--silent', '--pack-destination', app], packageDirectory)
+    .trim()
+    .split('\n')
+    .at(-1);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', join(app, tarball), '@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-layers@4.22.0'],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      join(app, tarball),
+      '@tensorflow/tfjs-core@4.22.0',
+      '@tensorflow/tfjs-layers@4.22.0',
+    ],
     app,
   );
   writeFileSync(
@@ -37,8 +52,11 @@ console.log(JSON.stringify({ backend: chosen.name, skipped: chosen.skipped.map((
   );
   const output = run('node', ['main.mjs'], app);
   const result = JSON.parse(output.trim().split('\n').at(-1));
-  if (result.backend !== 'wasm') throw new Error(`expected 'auto' to choose wasm in a fresh Node app, got ${result.backend}`);
-  console.log(`consumer install: selectBackend('auto') chose ${result.backend} (skipped ${result.skipped.join(', ')}); LayersModel gradient ok`);
+  if (result.backend !== 'wasm')
+    throw new Error(`expected 'auto' to choose wasm in a fresh Node app, got ${result.backend}`);
+  console.log(
+    `consumer install: selectBackend('auto') chose ${result.backend} (skipped ${result.skipped.join(', ')}); LayersModel gradient ok`,
+  );
   console.log('1 passed, 0 failed');
 } finally {
   rmSync(app, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { installWasmGradients } from '../wasm/install';
 import { enableWasmThreadsInNode } from '../wasm-threads/enable-node-threads';
 import type { PreparedRuntime } from './runtime';
 
+export { installWasmGradients, uninstallWasmGradients, WASM_GRADIENT_KERNELS } from '../wasm/install';
+
 installWasmGradients();
 
 const BINARIES = [

@@ -1,0 +1,109 @@
+// Test support for the wasm gradient kernels: seeded data, cpu-vs-wasm runs, leak checks.
+// Imported by `*.test.ts` files only.
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import { installWasmGradients } from '../install';
+
+/**
+ * Relative tolerance of a wasm result against tfjs-cpu's: about 800 float32 ulps (2⁻²³ ≈ 1.2e-7),
+ * room for the different summation orders of XNNPACK, the JS loops and tfjs-cpu.
+ */
+export const TOLERANCE = 1e-4;
+
+/** The two backends every parity test runs on. */
+export type ParityBackend = 'cpu' | 'wasm';
+
+/** Initialises cpu and wasm and installs netlens' wasm kernels; leaves cpu active. */
+export async function setupParityBackends(): Promise<void> {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  installWasmGradients();
+  await tf.setBackend('cpu');
+}
+
+/** Deterministic values in [-scale, scale) (mulberry32), identical on every backend. */
+export function seededValues(size: number, seed: number, scale = 1): Float32Array {
+  let state = seed >>> 0;
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    values[i] = (unit * 2 - 1) * scale;
+  }
+  return values;
+}
+
+/** A seeded float32 tensor on the active backend. */
+export function seededTensor<T extends tf.Tensor = tf.Tensor>(shape: number[], seed: number, scale = 1): T {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(seededValues(size, seed, scale), shape) as T;
+}
+
+/**
+ * Runs `compute` on `backend` inside `tf.tidy` and downloads every output, so that each backend
+ * builds its inputs from the same seeded data.
+ */
+export async function computeOn(
+  backend: ParityBackend,
+  compute: () => tf.Tensor | tf.Tensor[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const outputs = compute();
+    const list = Array.isArray(outputs) ? outputs : [outputs];
+    return list.map((tensor) => Float32Array.from(tensor.dataSync()));
+  });
+}
+
+/** The largest absolute difference and the reference scale `max(1, max |expected|)`. */
+export function compare(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+): { diff: number; scale: number } {
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  if (actual.length !== expected.length) {
+    diff = Number.POSITIVE_INFINITY;
+  }
+  return { diff, scale };
+}
+
+/** Asserts `max |actual − expected| ≤ TOLERANCE · max(1, max |expected|)`. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label = ''): void {
+  const { diff, scale } = compare(actual, expected);
+  expect(actual.length, label).toBe(expected.length);
+  expect(diff, `${label} max abs diff ${diff} (scale ${scale})`).toBeLessThanOrEqual(TOLERANCE * scale);
+}
+
+/** Runs `compute` on cpu and on wasm and asserts that every output agrees. */
+export async function expectWasmMatchesCpu(
+  compute: () => tf.Tensor | tf.Tensor[],
+  label = '',
+): Promise<void> {
+  const expected = await computeOn('cpu', compute);
+  const actual = await computeOn('wasm', compute);
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((values, i) => {
+    expectClose(actual[i]!, values, `${label} output ${i}`);
+  });
+}
+
+function wasmDataIds(): number {
+  return tf.findBackend('wasm')?.numDataIds() ?? 0;
+}
+
+/** Asserts that `body` leaves neither tensors nor wasm data behind. */
+export async function expectNoLeaks(body: () => Promise<void>): Promise<void> {
+  const tensors = tf.memory().numTensors;
+  const dataIds = wasmDataIds();
+  await body();
+  expect(tf.memory().numTensors, 'tensors leaked').toBe(tensors);
+  expect(wasmDataIds(), 'wasm data ids leaked').toBe(dataIds);
+}

@@ -1,0 +1,75 @@
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, it } from 'vitest';
+import {
+  computeOn,
+  expectClose,
+  expectNoLeaks,
+  expectWasmMatchesCpu,
+  seededTensor,
+  setupParityBackends,
+} from './__fixtures__/parity';
+
+interface Case {
+  x: [number, number, number, number];
+  filterSize: number | [number, number];
+  strides: number;
+  pad: 'valid' | 'same';
+}
+
+const cases: Case[] = [];
+for (const x of [
+  [2, 7, 7, 3],
+  [1, 8, 8, 4],
+  [2, 9, 6, 5],
+] as const) {
+  for (const filterSize of [2, 3, [2, 3]] as const) {
+    for (const strides of [1, 2, 3]) {
+      for (const pad of ['valid', 'same'] as const) {
+        cases.push({ x: [...x], filterSize: filterSize as Case['filterSize'], strides, pad });
+      }
+    }
+  }
+}
+
+/**
+ * The gradient tfjs-core registers for `AvgPool`, called directly. (`tf.grad` through `tf.avgPool`
+ * fails under this package's Vitest setup on every backend: the op ends in a `cast`, whose gradient
+ * calls `dy.clone()` on a Tensor from the second, ESM copy of tfjs-core that `register_all_gradients`
+ * brings in, and that copy never gets its op handler.)
+ */
+function avgPoolGradient({ x, filterSize, strides, pad }: Case): tf.Tensor {
+  const input = seededTensor<tf.Tensor4D>(x, 41);
+  const probe = tf.avgPool(input, filterSize, strides, pad);
+  const upstream = seededTensor(probe.shape, 42);
+  const gradient = tf.getGradient('AvgPool').gradFunc(upstream, [input], { filterSize, strides, pad });
+  return gradient.x!() as tf.Tensor;
+}
+
+describe('AvgPoolGrad on wasm', () => {
+  beforeAll(setupParityBackends);
+
+  it(`matches tfjs-cpu over ${cases.length} cases`, async () => {
+    await expectNoLeaks(async () => {
+      for (const testCase of cases) {
+        await expectWasmMatchesCpu(() => avgPoolGradient(testCase), JSON.stringify(testCase));
+      }
+    });
+  });
+
+  it('divides by the full window at borders, as tfjs-cpu does', async () => {
+    // avgPool 2×2, stride 1, 'same' over 2×2: tfjs pads bottom/right; every window spreads 1/4.
+    await expectNoLeaks(async () => {
+      const [dx] = await computeOn('wasm', () =>
+        tf.getGradient('AvgPool').gradFunc(tf.ones([1, 2, 2, 1]), [tf.zeros([1, 2, 2, 1])], {
+          filterSize: 2,
+          strides: 1,
+          pad: 'same',
+        }).x!(),
+      );
+      expectClose(dx!, [0.25, 0.5, 0.5, 1]);
+    });
+  });
+});

@@ -1,0 +1,126 @@
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  computeOn,
+  expectClose,
+  expectNoLeaks,
+  expectWasmMatchesCpu,
+  seededTensor,
+  setupParityBackends,
+} from './__fixtures__/parity';
+
+type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const explicit = (top: number, bottom: number, left: number, right: number): Pad => [
+  [0, 0],
+  [top, bottom],
+  [left, right],
+  [0, 0],
+];
+
+const cases: Case[] = [];
+for (const x of [
+  [2, 7, 7, 3],
+  [1, 8, 6, 5],
+  [3, 9, 10, 4],
+] as const) {
+  for (const [fh, fw] of [
+    [1, 1],
+    [3, 3],
+    [2, 3],
+    [5, 5],
+  ] as const) {
+    for (const strides of [1, 2, 3, [1, 2]] as const) {
+      for (const pad of ['valid', 'same', explicit(1, 2, 0, 1)] as const) {
+        if (pad === 'valid' && (fh > x[1] || fw > x[2])) {
+          continue;
+        }
+        cases.push({ x: [...x], filter: [fh, fw, x[3], 4], strides: strides as Case['strides'], pad });
+      }
+    }
+  }
+}
+
+function inputGradient({ x, filter, strides, pad }: Case): tf.Tensor {
+  const input = seededTensor<tf.Tensor4D>(x, 1);
+  const weights = seededTensor<tf.Tensor4D>(filter, 2);
+  const probe = tf.conv2d(input, weights, strides, pad);
+  const upstream = seededTensor(probe.shape, 3);
+  return tf.grad((value: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(value as tf.Tensor4D, weights, strides, pad), upstream)),
+  )(input);
+}
+
+describe('Conv2DBackpropInput on wasm', () => {
+  beforeAll(setupParityBackends);
+
+  it(`matches tfjs-cpu over ${cases.length} shapes, strides and paddings`, async () => {
+    await expectNoLeaks(async () => {
+      for (const testCase of cases) {
+        await expectWasmMatchesCpu(() => inputGradient(testCase), JSON.stringify(testCase));
+      }
+    });
+  });
+
+  it('matches tfjs-cpu for conv2dTranspose with dimRoundingMode', async () => {
+    await expectNoLeaks(async () => {
+      for (const dimRoundingMode of ['floor', 'round', 'ceil'] as const) {
+        // (8 − 3 + 2) / 2 + 1 = 4.5 output rows: 4 when floored, 5 otherwise.
+        const outSize = dimRoundingMode === 'floor' ? 4 : 5;
+        const compute = () => {
+          const dy = seededTensor<tf.Tensor4D>([2, outSize, outSize, 6], 4);
+          const filter = seededTensor<tf.Tensor4D>([3, 3, 5, 6], 5);
+          return tf.engine().runKernel(
+            'Conv2DBackpropInput',
+            { dy, filter },
+            {
+              inputShape: [2, 8, 8, 5],
+              strides: 2,
+              pad: 1,
+              dataFormat: 'NHWC',
+              dimRoundingMode,
+            },
+          ) as tf.Tensor;
+        };
+        await expectWasmMatchesCpu(compute, dimRoundingMode);
+      }
+    });
+  });
+
+  it('processes large strided gradients a few images at a time', async () => {
+    const testCase: Case = { x: [6, 64, 64, 32], filter: [3, 3, 32, 4], strides: 2, pad: 'same' };
+    await expectNoLeaks(() => expectWasmMatchesCpu(() => inputGradient(testCase), 'chunked'));
+  });
+
+  it('equals a hand-computed 1-D case', async () => {
+    // x = [x0 x1 x2], w = [1 2], stride 1, valid: y0 = x0 + 2·x1, y1 = x1 + 2·x2.
+    // With dy = [1 10]: dx = [1, 2 + 10, 20].
+    await expectNoLeaks(async () => {
+      const [dx] = await computeOn('wasm', () =>
+        tf.grad((x: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.conv2d(x as tf.Tensor4D, tf.tensor4d([1, 2], [1, 2, 1, 1]), 1, 'valid'),
+              tf.tensor4d([1, 10], [1, 1, 2, 1]),
+            ),
+          ),
+        )(tf.zeros([1, 1, 3, 1])),
+      );
+      expectClose(dx!, [1, 12, 20]);
+    });
+  });
+
+  it('is registered for wasm only', () => {
+    expect(tf.getKernel('Conv2DBackpropInput', 'cpu')?.backendName).toBe('cpu');
+  });
+});
