@@ -24,8 +24,7 @@ async function colors(values: number[], colormap?: Colormap): Promise<Float32Arr
 // One 8-bit level: the viridis table is stored as 8-bit hex.
 const LEVEL = 1 / 255;
 
-describeOnBackends('applyColormap', ({ backend }) => {
-
+describeOnBackends('applyColormap', () => {
   it('viridis endpoints are #440154 and #fde725, and the midpoint is #21918c within one level', async () => {
     await expectTensorsClose(await colors([0, 1], 'viridis'), [...hex('#440154'), ...hex('#fde725')], {
       atol: 1e-6,

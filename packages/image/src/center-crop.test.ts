@@ -15,8 +15,7 @@ function ramp(height: number, width: number, rowWeight: number): tf.Tensor4D {
   return tf.tensor4d(values, [1, height, width, 1]);
 }
 
-describeOnBackends('centerCrop', ({ backend }) => {
-
+describeOnBackends('centerCrop', () => {
   it('rounds offsets half-to-even like torchvision', async () => {
     expect([0.5, 1.5, 2.5, 2.4, 2.6].map(roundHalfToEven)).toEqual([0, 2, 2, 2, 3]);
     await expectNoLeak(async () => {

@@ -8,8 +8,7 @@ import { fromCanvas } from './from-canvas';
 // Two RGBA pixels: opaque red and half-transparent (0, 128, 255).
 const PIXELS = { width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 128, 255, 128]) };
 
-describeOnBackends('fromCanvas', ({ backend }) => {
-
+describeOnBackends('fromCanvas', () => {
   it('reads RGBA pixel data into [1, H, W, 3] in [0, 1], or 4 channels with alpha: keep', async () => {
     await expectNoLeak(async () => {
       const rgb = fromCanvas(PIXELS);

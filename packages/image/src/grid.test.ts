@@ -13,8 +13,7 @@ async function rows(sheet: tf.Tensor4D): Promise<number[][]> {
   return Array.from({ length: height }, (_, y) => Array.from(data.subarray(y * width, (y + 1) * width)));
 }
 
-describeOnBackends('grid', ({ backend }) => {
-
+describeOnBackends('grid', () => {
   it('lays out cells with padding between and around, filling empty cells with the background', async () => {
     await expectNoLeak(async () => {
       const images = [0.1, 0.2, 0.3].map((v) => tf.fill([2, 2, 1], v) as tf.Tensor3D);

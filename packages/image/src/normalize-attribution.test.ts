@@ -23,8 +23,7 @@ async function normalize(
 
 const SIGNED = [1, -2, 3, -4];
 
-describeOnBackends('normalizeAttribution', ({ backend }) => {
-
+describeOnBackends('normalizeAttribution', () => {
   it('percentile 100 scales each sign mode by its maximum (hand-computed)', async () => {
     const shape = [1, 1, 4, 1];
     await expectTensorsClose(await normalize(SIGNED, shape, { percentile: 100 }), [0.25, 0.5, 0.75, 1]);

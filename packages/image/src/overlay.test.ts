@@ -6,8 +6,7 @@ import { thrown } from './__fixtures__/errors';
 import type { Colormap } from './apply-colormap';
 import { overlay } from './overlay';
 
-describeOnBackends('overlay', ({ backend }) => {
-
+describeOnBackends('overlay', () => {
   it('blends (1 − alpha) · image + alpha · colormap(heatmap)', async () => {
     await expectNoLeak(async () => {
       const image = tf.fill([1, 1, 2, 3], 0.2) as tf.Tensor4D;

@@ -14,8 +14,7 @@ function ramp(height: number, width: number, rowWeight: number): tf.Tensor4D {
   return tf.tensor4d(values, [1, height, width, 1]);
 }
 
-describeOnBackends('resizeAndCenterCrop', ({ backend }) => {
-
+describeOnBackends('resizeAndCenterCrop', () => {
   it('resizes the short side to cover the crop, then crops the centre (hand-computed)', async () => {
     await expectNoLeak(async () => {
       // 4×8 → 2×4 halves each axis: pixel (R, C) averages source rows 2R, 2R+1 and columns 2C, 2C+1,

@@ -14,8 +14,7 @@ function ramp(height: number, width: number, rowWeight: number): tf.Tensor4D {
   return tf.tensor4d(values, [1, height, width, 1]);
 }
 
-describeOnBackends('resize', ({ backend }) => {
-
+describeOnBackends('resize', () => {
   it('uses half-pixel centres: 2 → 4 samples at source positions −0.25, 0.25, 0.75, 1.25 (clamped)', async () => {
     await expectNoLeak(async () => {
       const image = ramp(2, 2, 2); // [[0, 1], [2, 3]]

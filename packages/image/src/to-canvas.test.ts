@@ -9,8 +9,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describeOnBackends('toCanvas', ({ backend }) => {
-
+describeOnBackends('toCanvas', () => {
   it('without a canvas, outside a browser, says a canvas is needed and leaks nothing', async () => {
     expect(typeof document).toBe('undefined');
     await expectNoLeak(async () => {

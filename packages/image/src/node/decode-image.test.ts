@@ -57,8 +57,7 @@ async function expectDecodeError(
   });
 }
 
-describeOnBackends('decodeImage: PNG', ({ backend }) => {
-
+describeOnBackends('decodeImage: PNG', () => {
   it('decodes 8-bit RGBA exactly, dropping alpha by default', async () => {
     const png = writePngjs(RGBA, { colorType: 6 });
     const values = await decode(png, [1, HEIGHT, WIDTH, 3]);
@@ -217,8 +216,7 @@ describeOnBackends('decodeImage: PNG', ({ backend }) => {
   });
 });
 
-describeOnBackends('decodeImage: JPEG', ({ backend }) => {
-
+describeOnBackends('decodeImage: JPEG', () => {
   // 32×16 in four 16×8 flat quadrants: red, green / blue, white. Flat 8×8 blocks survive JPEG
   // almost unchanged, so a wrong orientation shows as a full-intensity error.
   const QW = 32;
@@ -334,8 +332,7 @@ describeOnBackends('decodeImage: JPEG', ({ backend }) => {
   });
 });
 
-describeOnBackends('decodeImage: other input', ({ backend }) => {
-
+describeOnBackends('decodeImage: other input', () => {
   it('names unsupported formats it detects', async () => {
     const gif = new Uint8Array([...Buffer.from('GIF89a'), 1, 0, 1, 0, 0, 0, 0, 0x3b]);
     await expectDecodeError(gif, [/GIF is not supported/]);

@@ -14,8 +14,7 @@ function quantized(count: number, maxValue: number): Float32Array {
 
 describeOnBackends(
   'encodePng',
-  ({ backend }) => {
-
+  () => {
     it('round-trips 8-bit images exactly for 1, 2, 3 and 4 channels, [H, W, C] and [1, H, W, C]', async () => {
       await expectNoLeak(async () => {
         for (const channels of [1, 2, 3, 4]) {

@@ -22,8 +22,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-describeOnBackends('writePng and readImage', ({ backend }) => {
-
+describeOnBackends('writePng and readImage', () => {
   it('write a PNG file and read it back exactly, by path, file: URL or bytes', async () => {
     await expectNoLeak(async () => {
       const values = new Float32Array(3 * 5 * 3).map((_, i) => ((i * 17) % 256) / 255);
