@@ -32,4 +32,4 @@ export type { SelectBackendOptions, SelectedBackend } from './select-backend';
 export { selectBackend } from './select-backend';
 export { assertImageBatchShape, assertValidImages } from './validate-images';
 export type { EnableWasmThreadsOptions, WasmThreadsResult } from './wasm-threads/enable-node-threads';
-export { enableWasmThreadsInNode } from './wasm-threads/enable-node-threads';
+export { enableWasmThreadsInNode, MAX_WASM_THREADS } from './wasm-threads/enable-node-threads';

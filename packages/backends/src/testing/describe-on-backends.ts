@@ -16,8 +16,15 @@ export interface DescribeOnBackendsOptions {
   exclude?: Partial<Record<BackendName, string>>;
 }
 
+// In browsers the lists come from Vite's environment (`VITE_NETLENS_…`, read from the shell by Vite).
+function environmentValue(name: string): string | undefined {
+  if (isNode()) return process.env[name];
+  const viteEnvironment = (import.meta as { env?: Record<string, string | undefined> }).env;
+  return viteEnvironment?.[`VITE_${name}`];
+}
+
 function listFromEnvironment(name: string): BackendName[] | undefined {
-  const value = isNode() ? process.env[name] : undefined;
+  const value = environmentValue(name);
   if (!value) return undefined;
   const names = value.split(',').map((entry) => entry.trim());
   const invalid = names.filter((entry) => !isBackendName(entry));
@@ -40,7 +47,8 @@ export function candidateTestBackends(): BackendName[] {
  * Defines `suite` once per available backend, as `name [backend]`, activating that backend before
  * the suite's tests. On WebGPU it turns off `WEBGPU_CPU_FORWARD` for the suite, so that small test
  * tensors run on WebGPU kernels rather than tfjs' CPU fallback. A backend that cannot start here is reported as a skipped suite, unless it is
- * listed in `NETLENS_REQUIRE_BACKENDS`, which turns its absence into a failure (CI sets it). When no
+ * listed in `NETLENS_REQUIRE_BACKENDS` (`VITE_NETLENS_REQUIRE_BACKENDS` in browser runs), which turns its
+ * absence into a failure (CI sets both). When no
  * backend runs the suite, a failing test says so: a suite can never pass on zero backends.
  *
  * ```ts
@@ -57,7 +65,8 @@ export function describeOnBackends(
   describe(name, async () => {
     const required = new Set(listFromEnvironment('NETLENS_REQUIRE_BACKENDS') ?? []);
     const ran: BackendName[] = [];
-    for (const backend of candidateTestBackends()) {
+    // A required backend is always tried, so requiring one that is not a candidate cannot pass silently.
+    for (const backend of [...new Set([...candidateTestBackends(), ...required])]) {
       const excluded = options.exclude?.[backend];
       if (excluded !== undefined) {
         describe.skip(`[${backend}] excluded: ${excluded}`, () => {
