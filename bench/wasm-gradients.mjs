@@ -13,7 +13,9 @@
 // "clean" repetitions after warm-up: a repetition counts only if the rest of the machine used
 // < 20 ms + 10 % of one core meanwhile (read from /proc/stat), since a noisy neighbour shares the
 // benchmark VM; the table gives clean/total counts. Prints a Markdown table.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { selectBackend } from '@netlens/backends';
 import { installWasmGradients, uninstallWasmGradients } from '@netlens/backends/wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -399,4 +401,46 @@ lines.push('');
 lines.push(
   `Input gradients, stock vs netlens: max abs diff ${mapDiff.toExponential(2)} (max |gradient| ${mapMax.toExponential(2)}).`,
 );
+
+// The PyTorch peer, measured in this same run (Debian's python3-torch; see bench/pytorch/squeezenet.py).
+const peer = spawnSync(
+  '/usr/bin/python3',
+  [fileURLToPath(new URL('pytorch/squeezenet.py', import.meta.url)), String(REPS)],
+  {
+    encoding: 'utf8',
+  },
+);
+const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+if (torch) {
+  // SqueezeNet 1.1 at 224²: 0.349 G multiply-adds per image; backward to the input costs as much again.
+  const forwardGflop = 5 * 0.698;
+  const peak = Number(args.get('peak-gflops') ?? 184);
+  const percent = (gflop, ms) => `${((gflop / peak / ms) * 1e5).toFixed(1)} %`;
+  lines.push('');
+  lines.push(
+    `PyTorch ${torch.torch} (${torch.threads} threads, OpenBLAS + oneDNN), same run, same workloads:`,
+  );
+  lines.push('');
+  lines.push(
+    '| workload | PyTorch ms | netlens wasm ms | netlens / PyTorch | PyTorch % of limit | netlens % of limit |',
+  );
+  lines.push('|---|---|---|---|---|---|');
+  for (const [name, key, gflop] of [
+    ['SqueezeNet 1.1 forward, N=5', 'forward', forwardGflop],
+    ['SqueezeNet 1.1 input gradient, N=5', 'saliency', 2 * forwardGflop],
+  ]) {
+    lines.push(
+      `| ${name} | ${cell(torch[key])} | ${cell(netlens[key])} | ${(netlens[key].median / torch[key].median).toFixed(2)}× | ${percent(gflop, torch[key].median)} | ${percent(gflop, netlens[key].median)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Limit: the FLOPs over ${peak} GFLOP/s, this machine's measured FP32 peak (2-thread OpenBLAS sgemm).`,
+  );
+} else {
+  lines.push('');
+  lines.push(
+    `PyTorch peer unavailable: ${(peer.stderr || String(peer.error ?? '')).trim().split('\n').at(-1)}`,
+  );
+}
 console.log(lines.join('\n'));

@@ -1,4 +1,4 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,18 +34,14 @@ for (const x of [
   }
 }
 
-/**
- * The gradient tfjs-core registers for `AvgPool`, called directly. (`tf.grad` through `tf.avgPool`
- * fails under this package's Vitest setup on every backend: the op ends in a `cast`, whose gradient
- * calls `dy.clone()` on a Tensor from the second, ESM copy of tfjs-core that `register_all_gradients`
- * brings in, and that copy never gets its op handler.)
- */
+/** The input gradient of `avgPool` for a seeded upstream gradient. */
 function avgPoolGradient({ x, filterSize, strides, pad }: Case): tf.Tensor {
   const input = seededTensor<tf.Tensor4D>(x, 41);
   const probe = tf.avgPool(input, filterSize, strides, pad);
   const upstream = seededTensor(probe.shape, 42);
-  const gradient = tf.getGradient('AvgPool').gradFunc(upstream, [input], { filterSize, strides, pad });
-  return gradient.x!() as tf.Tensor;
+  return tf.grad((value: tf.Tensor) =>
+    tf.sum(tf.mul(tf.avgPool(value as tf.Tensor4D, filterSize, strides, pad), upstream)),
+  )(input);
 }
 
 describe('AvgPoolGrad on wasm', () => {

@@ -1,57 +1,23 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, it } from 'vitest';
 import {
+  type ConvCase,
   computeOn,
+  convCases,
   expectClose,
   expectNoLeaks,
   expectWasmMatchesCpu,
+  explicitPad,
   seededTensor,
   setupParityBackends,
 } from './__fixtures__/parity';
 
-type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+const cases = convCases([1, 2, 3, [2, 1]], ['valid', 'same', explicitPad(2, 0, 1, 1)], 6);
 
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Pad;
-}
-
-const explicit = (top: number, bottom: number, left: number, right: number): Pad => [
-  [0, 0],
-  [top, bottom],
-  [left, right],
-  [0, 0],
-];
-
-const cases: Case[] = [];
-for (const x of [
-  [2, 7, 7, 3],
-  [1, 8, 6, 5],
-  [3, 9, 10, 4],
-] as const) {
-  for (const [fh, fw] of [
-    [1, 1],
-    [3, 3],
-    [2, 3],
-    [5, 5],
-  ] as const) {
-    for (const strides of [1, 2, 3, [2, 1]] as const) {
-      for (const pad of ['valid', 'same', explicit(2, 0, 1, 1)] as const) {
-        if (pad === 'valid' && (fh > x[1] || fw > x[2])) {
-          continue;
-        }
-        cases.push({ x: [...x], filter: [fh, fw, x[3], 6], strides: strides as Case['strides'], pad });
-      }
-    }
-  }
-}
-
-function filterGradient({ x, filter, strides, pad }: Case): tf.Tensor {
+function filterGradient({ x, filter, strides, pad }: ConvCase): tf.Tensor {
   const input = seededTensor<tf.Tensor4D>(x, 11);
   const weights = seededTensor<tf.Tensor4D>(filter, 12);
   const probe = tf.conv2d(input, weights, strides, pad);
@@ -97,7 +63,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 
   it('accumulates large inputs a few images at a time', async () => {
-    const testCase: Case = { x: [5, 48, 48, 64], filter: [3, 3, 64, 4], strides: 1, pad: 'same' };
+    const testCase: ConvCase = { x: [5, 48, 48, 64], filter: [3, 3, 64, 4], strides: 1, pad: 'same' };
     await expectNoLeaks(() => expectWasmMatchesCpu(() => filterGradient(testCase), 'chunked'));
   });
 

@@ -1,4 +1,4 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';

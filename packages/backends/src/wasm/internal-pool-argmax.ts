@@ -37,6 +37,8 @@ export interface ArgmaxOutput {
   dy?: Float32Array;
   /** With `dy`: the input gradient to accumulate into (zeroed by the caller). */
   dx?: Float32Array;
+  /** Whether to write corrected maxima back into `maxima` (default true; false for a caller's tensor). */
+  correctMaxima?: boolean;
 }
 
 /**
@@ -44,15 +46,17 @@ export interface ArgmaxOutput {
  * `maxPoolPositions` semantics: padding never wins, the first maximum in row-major window order
  * wins ties, NaN never wins, and a window without any value above `-Infinity` gets `-1`.
  *
- * `maxima` holds each window's maximum as XNNPACK's `MaxPool` computed it. Knowing the value, the
- * position is the first tap equal to it, and the scan stops there (unrolled for whole 2×2 and 3×3
- * windows). A maximum that no tap equals (a padding value, NaN) or that is −∞ (XNNPACK's answer for
- * some windows holding a NaN) makes that window be rescanned in full and `maxima` corrected, so the
- * result never depends on XNNPACK's handling of padding or NaN.
+ * `maxima` holds a candidate maximum per window: XNNPACK's `MaxPool` of `x`, or the forward output
+ * `maxPool` saved for its gradient. Knowing the value, the position is the first tap equal to it
+ * (branch-free bit masks for whole 2×2 and 3×3 windows). A candidate that no tap equals (a padding
+ * value, NaN), that some tap exceeds (an inconsistent `output`), or that is −∞ (XNNPACK's answer
+ * for some windows holding a NaN) makes that window be rescanned in full, so the result never
+ * depends on where the candidates came from.
  *
  * @param x - The pooled input, NHWC float32.
  * @param info - `computePool2DInfo` of the pooling.
- * @param maxima - One maximum per output element; corrected in place where needed.
+ * @param maxima - One candidate maximum per output element; corrected in place where needed unless
+ *   `output.correctMaxima` is false.
  * @param output - Where the positions go: written to `positions`, and/or used to add `dy` into `dx`.
  */
 export function poolArgmax(
@@ -61,7 +65,7 @@ export function poolArgmax(
   maxima: Float32Array,
   output: ArgmaxOutput,
 ): void {
-  const { positions, dy, dx } = output;
+  const { positions, dy, dx, correctMaxima = true } = output;
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const padTop = info.padInfo.top;
@@ -74,6 +78,13 @@ export function poolArgmax(
     (filterHeight === 3 && filterWidth === 3) || (filterHeight === 2 && filterWidth === 2) ? filterHeight : 0;
   // Input offsets (pixel · channels) of a border window's in-bounds taps, row-major.
   const taps = new Int32Array(filterHeight * filterWidth);
+  // Offsets of an unrolled window's taps from its first, row-major.
+  const offsets = new Int32Array(filterHeight * filterWidth);
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      offsets[kh * filterWidth + kw] = kh * tapRowStride + kw * columnStride;
+    }
+  }
   let o = 0;
   for (let n = 0; n < batchSize; n++) {
     for (let oy = 0; oy < outHeight; oy++) {
@@ -109,33 +120,74 @@ export function poolArgmax(
             const r0 = corner + c;
             const r1 = r0 + tapRowStride;
             const r2 = r1 + tapRowStride;
-            if (x[r0] === maximum) position = r0;
-            else if (x[r0 + columnStride] === maximum) position = r0 + columnStride;
-            else if (x[r0 + 2 * columnStride] === maximum) position = r0 + 2 * columnStride;
-            else if (x[r1] === maximum) position = r1;
-            else if (x[r1 + columnStride] === maximum) position = r1 + columnStride;
-            else if (x[r1 + 2 * columnStride] === maximum) position = r1 + 2 * columnStride;
-            else if (x[r2] === maximum) position = r2;
-            else if (x[r2 + columnStride] === maximum) position = r2 + columnStride;
-            else if (x[r2 + 2 * columnStride] === maximum) position = r2 + 2 * columnStride;
+            const a0 = x[r0]!;
+            const a1 = x[r0 + columnStride]!;
+            const a2 = x[r0 + 2 * columnStride]!;
+            const a3 = x[r1]!;
+            const a4 = x[r1 + columnStride]!;
+            const a5 = x[r1 + 2 * columnStride]!;
+            const a6 = x[r2]!;
+            const a7 = x[r2 + columnStride]!;
+            const a8 = x[r2 + 2 * columnStride]!;
+            // Branch-free: which taps equal the maximum (a bit each), and whether any exceeds it.
+            // Data-dependent if/else chains mispredict on nearly every window (~2× slower).
+            const equal =
+              +(a0 === maximum) |
+              (+(a1 === maximum) << 1) |
+              (+(a2 === maximum) << 2) |
+              (+(a3 === maximum) << 3) |
+              (+(a4 === maximum) << 4) |
+              (+(a5 === maximum) << 5) |
+              (+(a6 === maximum) << 6) |
+              (+(a7 === maximum) << 7) |
+              (+(a8 === maximum) << 8);
+            const above =
+              +(a0 > maximum) |
+              +(a1 > maximum) |
+              +(a2 > maximum) |
+              +(a3 > maximum) |
+              +(a4 > maximum) |
+              +(a5 > maximum) |
+              +(a6 > maximum) |
+              +(a7 > maximum) |
+              +(a8 > maximum);
+            if (equal !== 0 && above === 0) {
+              position = r0 + offsets[31 - Math.clz32(equal & -equal)]!;
+            }
           } else if (inside && unrolled === 2) {
             const r0 = corner + c;
             const r1 = r0 + tapRowStride;
-            if (x[r0] === maximum) position = r0;
-            else if (x[r0 + columnStride] === maximum) position = r0 + columnStride;
-            else if (x[r1] === maximum) position = r1;
-            else if (x[r1 + columnStride] === maximum) position = r1 + columnStride;
+            const a0 = x[r0]!;
+            const a1 = x[r0 + columnStride]!;
+            const a2 = x[r1]!;
+            const a3 = x[r1 + columnStride]!;
+            const equal =
+              +(a0 === maximum) |
+              (+(a1 === maximum) << 1) |
+              (+(a2 === maximum) << 2) |
+              (+(a3 === maximum) << 3);
+            const above = +(a0 > maximum) | +(a1 > maximum) | +(a2 > maximum) | +(a3 > maximum);
+            if (equal !== 0 && above === 0) {
+              position = r0 + offsets[31 - Math.clz32(equal & -equal)]!;
+            }
           } else {
             for (let t = 0; t < count; t++) {
               const index = taps[t]! + c;
-              if (x[index] === maximum) {
-                position = index;
+              const value = x[index]!;
+              if (value > maximum) {
+                position = -1;
                 break;
+              }
+              if (position < 0 && value === maximum) {
+                position = index;
               }
             }
           }
           if (position < 0) {
-            position = rescan(x, info, n, y0, x0, c, maxima, o + c);
+            position = rescan(x, info, n, y0, x0, c);
+            if (correctMaxima) {
+              maxima[o + c] = position >= 0 ? x[position]! : Number.NEGATIVE_INFINITY;
+            }
           }
           if (positions !== undefined) {
             positions[o + c] = position;
@@ -150,8 +202,8 @@ export function poolArgmax(
 }
 
 /**
- * Full scan of one window and channel, for a maximum that no tap equals; corrects `maxima[out]`
- * and returns the position (−1 if no value exceeds −∞).
+ * Full scan of one window and channel, for a candidate maximum that no tap equals or some tap
+ * exceeds; returns the position (−1 if no value exceeds −∞).
  */
 function rescan(
   x: Float32Array,
@@ -160,8 +212,6 @@ function rescan(
   y0: number,
   x0: number,
   c: number,
-  maxima: Float32Array,
-  out: number,
 ): number {
   const { inHeight, inWidth, inChannels } = info;
   let best = Number.NEGATIVE_INFINITY;
@@ -184,6 +234,5 @@ function rescan(
       }
     }
   }
-  maxima[out] = best;
   return position;
 }

@@ -1,4 +1,4 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -92,6 +92,26 @@ describe('MaxPoolGrad on wasm', () => {
             },
           ) as tf.Tensor;
         }, dimRoundingMode);
+      }
+    });
+  });
+
+  it('only takes the forward output as candidates: an inconsistent output cannot misroute dy', async () => {
+    await expectNoLeaks(async () => {
+      for (const [filterSize, strides, pad] of [
+        [3, 2, 'valid'],
+        [2, 2, 'valid'],
+        [3, 1, 'same'],
+      ] as const) {
+        await expectWasmMatchesCpu(() => {
+          const input = makeInput([2, 9, 9, 4], 'ties', 37);
+          // Each window's minimum: a value some tap equals, but not the maximum.
+          const output = tf.neg(tf.maxPool(tf.neg(input), filterSize, strides, pad));
+          const dy = tf.tensor(seededValues(output.size, 38), output.shape);
+          return tf
+            .engine()
+            .runKernel('MaxPoolGrad', { dy, input, output }, { filterSize, strides, pad }) as tf.Tensor;
+        }, `${filterSize}/${strides} ${pad}`);
       }
     });
   });

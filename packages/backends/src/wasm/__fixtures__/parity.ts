@@ -107,3 +107,61 @@ export async function expectNoLeaks(body: () => Promise<void>): Promise<void> {
   expect(tf.memory().numTensors, 'tensors leaked').toBe(tensors);
   expect(wasmDataIds(), 'wasm data ids leaked').toBe(dataIds);
 }
+
+/** tfjs' conv2d padding: a mode, or explicit NHWC `[before, after]` pairs. */
+export type ConvPad =
+  | 'valid'
+  | 'same'
+  | [[number, number], [number, number], [number, number], [number, number]];
+
+/** One conv2d parity case: input and filter shapes, strides and padding. */
+export interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: ConvPad;
+}
+
+/** Explicit NHWC padding of a conv2d. */
+export function explicitPad(top: number, bottom: number, left: number, right: number): ConvPad {
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+}
+
+/**
+ * The conv2d cases of the backprop parity suites: three inputs, 1×1, 3×3, 2×3 and 5×5 filters
+ * with `outChannels` outputs, every stride and padding given ('valid' only where the filter fits).
+ */
+export function convCases(
+  stridesList: readonly ConvCase['strides'][],
+  pads: readonly ConvPad[],
+  outChannels: number,
+): ConvCase[] {
+  const cases: ConvCase[] = [];
+  for (const x of [
+    [2, 7, 7, 3],
+    [1, 8, 6, 5],
+    [3, 9, 10, 4],
+  ] as const) {
+    for (const [fh, fw] of [
+      [1, 1],
+      [3, 3],
+      [2, 3],
+      [5, 5],
+    ] as const) {
+      for (const strides of stridesList) {
+        for (const pad of pads) {
+          if (pad === 'valid' && (fh > x[1] || fw > x[2])) {
+            continue;
+          }
+          cases.push({ x: [...x], filter: [fh, fw, x[3], outChannels], strides, pad });
+        }
+      }
+    }
+  }
+  return cases;
+}
