@@ -3,7 +3,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectNoLeaks, expectWasmMatchesCpu, seededTensor } from './__fixtures__/parity';
+import {
+  expectNoLeaks,
+  expectWasmMatchesCpu,
+  initializeStockWasm,
+  seededTensor,
+} from './__fixtures__/parity';
 import { installWasmGradients, uninstallWasmGradients, WASM_GRADIENT_KERNELS } from './install';
 
 function filterGradient(): tf.Tensor {
@@ -17,7 +22,7 @@ describe('installWasmGradients / uninstallWasmGradients', () => {
   const cpu = new Map<string, tf.KernelConfig | undefined>();
 
   beforeAll(async () => {
-    await tf.setBackend('wasm');
+    await initializeStockWasm();
     await tf.setBackend('cpu');
     for (const name of WASM_GRADIENT_KERNELS) {
       stock.set(name, tf.getKernel(name, 'wasm'));

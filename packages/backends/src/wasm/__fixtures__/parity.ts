@@ -1,5 +1,6 @@
 // Test support for the wasm gradient kernels: seeded data, cpu-vs-wasm runs, leak checks.
 // Imported by `*.test.ts` files only.
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { installWasmGradients } from '../install';
@@ -15,10 +16,20 @@ export type ParityBackend = 'cpu' | 'wasm';
 
 /** Initialises cpu and wasm and installs netlens' wasm kernels; leaves cpu active. */
 export async function setupParityBackends(): Promise<void> {
-  await tf.setBackend('wasm');
+  await initializeStockWasm();
   await tf.ready();
   installWasmGradients();
   await tf.setBackend('cpu');
+}
+
+/**
+ * Initialises tfjs' wasm backend directly (not through netlens' runtime entry, so the stock kernels
+ * are what it starts with). In browser test runs the binaries come from the test server's
+ * `/wasm-binaries/` route (vitest.browser.shared.ts); in Node tfjs finds them itself.
+ */
+export async function initializeStockWasm(): Promise<void> {
+  if (typeof window !== 'undefined') setWasmPaths('/wasm-binaries/');
+  await tf.setBackend('wasm');
 }
 
 /** Deterministic values in [-scale, scale) (mulberry32), identical on every backend. */
