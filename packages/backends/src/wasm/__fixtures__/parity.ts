@@ -3,6 +3,7 @@
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import { seededValues as uniformValues } from '../../testing/seeded-random';
 import { installWasmGradients } from '../install';
 
 /**
@@ -32,19 +33,9 @@ export async function initializeStockWasm(): Promise<void> {
   await tf.setBackend('wasm');
 }
 
-/** Deterministic values in [-scale, scale) (mulberry32), identical on every backend. */
+/** Deterministic values in [-scale, scale), identical on every backend (the testing module's mulberry32). */
 export function seededValues(size: number, seed: number, scale = 1): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    values[i] = (unit * 2 - 1) * scale;
-  }
-  return values;
+  return uniformValues(size, seed, -scale, scale);
 }
 
 /** A seeded float32 tensor on the active backend. */
