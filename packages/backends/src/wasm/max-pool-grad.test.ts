@@ -8,12 +8,13 @@ import {
   expectClose,
   expectNoLeaks,
   expectWasmMatchesCpu,
+  type PoolData,
+  poolInput,
   seededValues,
   setupParityBackends,
 } from './__fixtures__/parity';
 
-/** How the pooled input is drawn: plain, all ≤ 0, or rounded to a few levels so that windows tie. */
-type Data = 'random' | 'negative' | 'ties';
+type Data = PoolData;
 
 interface Case {
   x: [number, number, number, number];
@@ -23,18 +24,7 @@ interface Case {
   data: Data;
 }
 
-function makeInput(shape: Case['x'], data: Data, seed: number): tf.Tensor4D {
-  const values = seededValues(
-    shape.reduce((a, b) => a * b, 1),
-    seed,
-    3,
-  );
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    values[i] = data === 'negative' ? -Math.abs(value) : data === 'ties' ? Math.round(value) : value;
-  }
-  return tf.tensor4d(values, shape);
-}
+const makeInput = poolInput;
 
 const cases: Case[] = [];
 for (const x of [

@@ -167,3 +167,24 @@ export function convCases(
   }
   return cases;
 }
+
+/** How a pooled input is drawn: plain, all ≤ 0, or rounded to a few levels so that windows tie. */
+export type PoolData = 'random' | 'negative' | 'ties';
+
+/** A seeded pooling input in [-3, 3) drawn as `data` says. */
+export function poolInput(
+  shape: [number, number, number, number],
+  data: PoolData,
+  seed: number,
+): tf.Tensor4D {
+  const values = seededValues(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    3,
+  );
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    values[i] = data === 'negative' ? -Math.abs(value) : data === 'ties' ? Math.round(value) : value;
+  }
+  return tf.tensor4d(values, shape);
+}
