@@ -14,11 +14,11 @@
 // < 20 ms + 10 % of one core meanwhile (read from /proc/stat), since a noisy neighbour shares the
 // benchmark VM; the table gives clean/total counts. Prints a Markdown table.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '@netlens/backends';
 import { installWasmGradients, uninstallWasmGradients } from '@netlens/backends/wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { cell, measure } from './lib/measure.mjs';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -37,53 +37,7 @@ const selected = await selectBackend('wasm', {
 });
 console.error(selected.reason);
 
-// ---------------------------------------------------------------- timing
-
-function machineBusyMs() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    return (user + nice + system + irq + softirq + (steal ?? 0)) * 10; // USER_HZ = 100
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function ownCpuMs() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-/** Median of clean repetitions of `run` (which must download its result), after `warmup` runs. */
-function measure(run, { reps = REPS, warmup = SMOKE ? 0 : 2 } = {}) {
-  for (let i = 0; i < warmup; i++) {
-    run();
-  }
-  const clean = [];
-  const all = [];
-  for (let attempt = 0; attempt < reps * 4 && clean.length < reps; attempt++) {
-    const busy0 = machineBusyMs();
-    const own0 = ownCpuMs();
-    const t0 = performance.now();
-    run();
-    const ms = performance.now() - t0;
-    const others = machineBusyMs() - busy0 - (ownCpuMs() - own0);
-    all.push(ms);
-    if (!(others > 20 + 0.1 * ms)) {
-      clean.push(ms);
-    }
-  }
-  const sample = clean.length > 0 ? clean : all;
-  const sorted = [...sample].sort((a, b) => a - b);
-  return {
-    median: sorted[Math.floor((sorted.length - 1) / 2)],
-    min: sorted[0],
-    clean: clean.length,
-    total: all.length,
-  };
-}
-
-function timed(fn, options) {
+function timed(fn, options = {}) {
   return measure(() => {
     tf.tidy(() => {
       const out = fn();
@@ -91,7 +45,7 @@ function timed(fn, options) {
         tensor.dataSync();
       }
     });
-  }, options);
+  }, { reps: REPS, warmup: SMOKE ? 0 : 2, ...options });
 }
 
 // ---------------------------------------------------------------- seeded weights
@@ -325,20 +279,20 @@ const kernelBenches = [
 // ---------------------------------------------------------------- run
 
 const fmt = (value) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
-const cell = (m) => `${fmt(m.median)} (${m.clean}/${m.total})`;
 
-function runAll(label, { slow }) {
+async function runAll(label, { slow }) {
   const result = {};
-  result.forward = timed(() => squeezenet(images));
-  result.saliency = timed(saliency, slow ? { reps: Math.min(REPS, 3), warmup: SMOKE ? 0 : 1 } : {});
-  result.caption = timed(captionGradients);
-  result.kernels = kernelBenches.map(([name, fn]) => {
+  result.forward = await timed(() => squeezenet(images));
+  result.saliency = await timed(saliency, slow ? { reps: Math.min(REPS, 3), warmup: SMOKE ? 0 : 1 } : {});
+  result.caption = await timed(captionGradients);
+  result.kernels = [];
+  for (const [name, fn] of kernelBenches) {
     try {
-      return [name, timed(fn, slow ? { reps: Math.min(REPS, 5), warmup: SMOKE ? 0 : 1 } : {})];
+      result.kernels.push([name, await timed(fn, slow ? { reps: Math.min(REPS, 5), warmup: SMOKE ? 0 : 1 } : {})]);
     } catch (error) {
-      return [name, { error: String(error.message ?? error).split('\n')[0] }];
+      result.kernels.push([name, { error: String(error.message ?? error).split('\n')[0] }]);
     }
-  });
+  }
   console.error(
     `${label}: forward ${fmt(result.forward.median)} ms, saliency ${fmt(result.saliency.median)} ms`,
   );
@@ -348,10 +302,10 @@ function runAll(label, { slow }) {
 // Parity of the SqueezeNet saliency map, stock against netlens, before timing.
 uninstallWasmGradients();
 const stockMap = tf.tidy(() => saliency().dataSync());
-const stock = runAll('stock', { slow: true });
+const stock = await runAll('stock', { slow: true });
 installWasmGradients();
 const netlensMap = tf.tidy(() => saliency().dataSync());
-const netlens = runAll('netlens', { slow: false });
+const netlens = await runAll('netlens', { slow: false });
 let mapDiff = 0;
 let mapMax = 0;
 for (let i = 0; i < stockMap.length; i++) {

@@ -28,6 +28,7 @@ export type { GradientSupportReport } from './gradient-support';
 export { assertGradientSupport, checkGradientSupport, explainGradientError } from './gradient-support';
 export type { PreparedRuntime } from './runtimes/runtime';
 export type { WasmPaths, WasmRuntimeOptions } from './runtimes/wasm';
+export { seededRandom, seededValues } from './seeded-random';
 export type { SelectBackendOptions, SelectedBackend } from './select-backend';
 export { selectBackend } from './select-backend';
 export { assertImageBatchShape, assertValidImages } from './validate-images';

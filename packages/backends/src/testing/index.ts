@@ -5,7 +5,7 @@ export type { CloseOptions } from './expect-tensors-close';
 export { backendEpsilon, expectTensorsClose } from './expect-tensors-close';
 export type { NumericGradientOptions } from './numeric-gradient';
 export { checkGradient, numericGradient } from './numeric-gradient';
-export { seededRandom, seededValues } from './seeded-random';
+export { seededRandom, seededValues } from '../seeded-random';
 export {
   createTinyConvNet,
   createTinyGraphModel,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageClassifier } from '../contract/image-classifier';
 import { fromFunction } from '../from-function';
-import { seededValues } from './seeded-random';
+import { seededValues } from '../seeded-random';
 
 /** Shapes of the tiny test network: 8×8×3 images, two conv blocks, 5 classes. */
 export const TINY_INPUT_SHAPE = [8, 8, 3] as const;

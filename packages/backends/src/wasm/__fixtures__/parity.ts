@@ -3,7 +3,7 @@
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { seededValues as uniformValues } from '../../testing/seeded-random';
+import { seededValues as uniformValues } from '../../seeded-random';
 import { installWasmGradients } from '../install';
 
 /**
