@@ -50,7 +50,10 @@ async function runChild(backend) {
   }
   const classifier = squeezeNet11(weights);
   const images = tf.tensor4d(seededValues(N * SIZE * SIZE * 3, 99, 0, 1), [N, SIZE, SIZE, 3]);
-  const targets = tf.oneHot(Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]), 1000);
+  const targets = tf.oneHot(
+    Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]),
+    1000,
+  );
   const forward = async () => {
     const logits = classifier.logits(images);
     await logits.data();
@@ -91,7 +94,15 @@ async function runParent() {
   for (const backend of backends) {
     const child = spawnSync(
       process.execPath,
-      [script, '--child', `--backend=${backend}`, `--n=${N}`, `--size=${SIZE}`, `--reps=${REPS}`, ...(SMOKE ? ['--smoke'] : [])],
+      [
+        script,
+        '--child',
+        `--backend=${backend}`,
+        `--n=${N}`,
+        `--size=${SIZE}`,
+        `--reps=${REPS}`,
+        ...(SMOKE ? ['--smoke'] : []),
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 24 },
     );
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
@@ -106,7 +117,14 @@ async function runParent() {
   }
   const peer = spawnSync(
     '/usr/bin/python3',
-    [fileURLToPath(new URL('pytorch/squeezenet.py', import.meta.url)), String(REPS), `--n=${N}`, `--size=${SIZE}`, `--warmup=${WARMUP}`, '--peak'],
+    [
+      fileURLToPath(new URL('pytorch/squeezenet.py', import.meta.url)),
+      String(REPS),
+      `--n=${N}`,
+      `--size=${SIZE}`,
+      `--warmup=${WARMUP}`,
+      '--peak',
+    ],
     { encoding: 'utf8' },
   );
   const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
@@ -127,7 +145,9 @@ async function runParent() {
     const label = key === 'forward' ? 'forward' : 'input gradient (saliency)';
     if (torch) {
       const m = torch[key];
-      lines.push(`| ${label} | PyTorch | ${cell(m)} | – | ${torch.peakRssMb.toFixed(0)} | 1.00× | ${percent(key, m.median)} |`);
+      lines.push(
+        `| ${label} | PyTorch | ${cell(m)} | – | ${torch.peakRssMb.toFixed(0)} | 1.00× | ${percent(key, m.median)} |`,
+      );
     }
     for (const row of rows) {
       if (row.error) {
@@ -147,7 +167,10 @@ async function runParent() {
   const results = new URL('results/', import.meta.url);
   mkdirSync(results, { recursive: true });
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(new URL('saliency-core.json', results), `${JSON.stringify({ date, n: N, size: SIZE, rows, torch }, null, 2)}\n`);
+  writeFileSync(
+    new URL('saliency-core.json', results),
+    `${JSON.stringify({ date, n: N, size: SIZE, rows, torch }, null, 2)}\n`,
+  );
   const benchmarks = new URL('../BENCHMARKS.md', import.meta.url);
   const section = `<!-- saliency-core:start -->\nRun ${date}: \`npm run build && npm run bench -- saliency-core\`\n\n${table}\n<!-- saliency-core:end -->`;
   const text = existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '# Benchmarks\n';

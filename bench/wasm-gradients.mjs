@@ -38,14 +38,17 @@ const selected = await selectBackend('wasm', {
 console.error(selected.reason);
 
 function timed(fn, options = {}) {
-  return measure(() => {
-    tf.tidy(() => {
-      const out = fn();
-      for (const tensor of Array.isArray(out) ? out : [out]) {
-        tensor.dataSync();
-      }
-    });
-  }, { reps: REPS, warmup: SMOKE ? 0 : 2, ...options });
+  return measure(
+    () => {
+      tf.tidy(() => {
+        const out = fn();
+        for (const tensor of Array.isArray(out) ? out : [out]) {
+          tensor.dataSync();
+        }
+      });
+    },
+    { reps: REPS, warmup: SMOKE ? 0 : 2, ...options },
+  );
 }
 
 // ---------------------------------------------------------------- seeded weights
@@ -288,7 +291,10 @@ async function runAll(label, { slow }) {
   result.kernels = [];
   for (const [name, fn] of kernelBenches) {
     try {
-      result.kernels.push([name, await timed(fn, slow ? { reps: Math.min(REPS, 5), warmup: SMOKE ? 0 : 1 } : {})]);
+      result.kernels.push([
+        name,
+        await timed(fn, slow ? { reps: Math.min(REPS, 5), warmup: SMOKE ? 0 : 1 } : {}),
+      ]);
     } catch (error) {
       result.kernels.push([name, { error: String(error.message ?? error).split('\n')[0] }]);
     }

@@ -1,3 +1,4 @@
+export { seededRandom, seededValues } from '../seeded-random';
 export type { BackendTestContext, DescribeOnBackendsOptions } from './describe-on-backends';
 export { candidateTestBackends, describeOnBackends } from './describe-on-backends';
 export { expectNoLeak } from './expect-no-leak';
@@ -5,7 +6,6 @@ export type { CloseOptions } from './expect-tensors-close';
 export { backendEpsilon, expectTensorsClose } from './expect-tensors-close';
 export type { NumericGradientOptions } from './numeric-gradient';
 export { checkGradient, numericGradient } from './numeric-gradient';
-export { seededRandom, seededValues } from '../seeded-random';
 export {
   createTinyConvNet,
   createTinyGraphModel,
