@@ -15,7 +15,7 @@
 // benchmark VM; the table gives clean/total counts. Prints a Markdown table.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '@netlens/backends';
+import { seededRandom, selectBackend } from '@netlens/backends';
 import { installWasmGradients, uninstallWasmGradients } from '@netlens/backends/wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { cell, measure } from './lib/measure.mjs';
@@ -53,16 +53,7 @@ function timed(fn, options = {}) {
 
 // ---------------------------------------------------------------- seeded weights
 
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 function normal(shape, seed, std = 1) {
   const next = seeded(seed);

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '@netlens/backends';
+import { seededRandom, selectBackend } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
@@ -39,17 +39,8 @@ const TARGET_ACCURACY = 0.98;
 const SIZE = 28;
 const PIXELS = SIZE * SIZE;
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function seededGenerator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 from @netlens/backends: the same sequence in every runtime.
+const seededGenerator = seededRandom;
 
 function shuffleInPlace(array, random) {
   for (let i = array.length - 1; i > 0; i--) {
