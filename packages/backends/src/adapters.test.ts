@@ -139,6 +139,8 @@ describeOnBackends('model adapters', () => {
         const gradient = tf.grad((a: tf.Tensor) =>
           tf.sum(tf.slice(classifier.logitsWithInterventions!(images, { pool2: () => a }), [0, 2], [2, 1])),
         )(activation!);
+        // The substituted tensor still belongs to the caller afterwards.
+        expect(activation!.isDisposed).toBe(false);
         const column = Array.from({ length: 24 }, (_, row) => dense[row * 5 + 2] as number);
         await expectTensorsClose(gradient, [...column, ...column]);
         tf.dispose([zeroed, viaIdentity, plain, activation!, gradient]);

@@ -155,6 +155,8 @@ export function fromLayersModel(
     const values = new Map<number, tf.Tensor>([[inputId, preprocessed]]);
     const remaining = new Map(readers);
     const activations = new Map<string, tf.Tensor>();
+    // Tensors an intervention returned may belong to the caller (`{conv5: () => a}`): never freed here.
+    const supplied = new Set<tf.Tensor>();
     let logits: tf.Tensor | undefined;
     for (const step of steps) {
       const { layer, node } = step;
@@ -188,6 +190,7 @@ export function fromLayersModel(
             `shape [${replaced.shape}]`,
           );
         }
+        supplied.add(replaced);
         result = replaced;
       }
       const [produced] = node.outputTensors;
@@ -198,8 +201,15 @@ export function fromLayersModel(
         const left = (remaining.get(tensor.id) ?? 1) - 1;
         remaining.set(tensor.id, left);
         const value = values.get(tensor.id);
-        if (left === 0 && tensor.id !== inputId && value && !isKept(value, activations, result))
+        if (
+          left === 0 &&
+          tensor.id !== inputId &&
+          value &&
+          !supplied.has(value) &&
+          !isKept(value, activations, result)
+        ) {
           value.dispose();
+        }
       }
     }
     return {

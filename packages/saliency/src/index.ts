@@ -1,0 +1,20 @@
+export type { GradCamOptions } from './grad-cam';
+export { gradCam } from './grad-cam';
+export type { GradientTimesInputOptions } from './gradient-times-input';
+export { gradientTimesInput } from './gradient-times-input';
+export type {
+  Baseline,
+  BaselineDistribution,
+  IntegratedGradientsOptions,
+  IntegratedGradientsResult,
+  IntegrationMethod,
+} from './integrated-gradients';
+export { integratedGradients } from './integrated-gradients';
+export type { ChannelReduction } from './internal/channel-reduction';
+export type { ScoreFunction, Target, TargetOptions } from './internal/targets';
+export type { OcclusionOptions } from './occlusion';
+export { occlusion } from './occlusion';
+export type { SaliencyMethod, SmoothGradOptions, SmoothGradVariant } from './smooth-grad';
+export { smoothGrad } from './smooth-grad';
+export type { VanillaGradientOptions } from './vanilla-gradient';
+export { vanillaGradient } from './vanilla-gradient';

@@ -1,0 +1,148 @@
+import type { ImageClassifier } from '@netlens/backends';
+import { assertValidImages, InvalidArgumentError } from '@netlens/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Extent, parseExtent, windowStarts } from './internal/occlusion-windows';
+import { resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
+
+/** Options for {@link occlusion}. */
+export interface OcclusionOptions extends TargetOptions {
+  /**
+   * Side of the occluding patch in pixels, one number for a square or `[height, width]`; it covers
+   * every channel. Default `[max(1, ⌊H/8⌋), max(1, ⌊W/8⌋)]` (28×28 on a 224×224 input). Must fit in
+   * the image.
+   */
+  window?: number | readonly [number, number];
+  /**
+   * Step between patch positions, one number or `[height, width]`. Default half the window (at
+   * least 1). A last position flush with the bottom and right edges is added when the stride would
+   * skip them, so every pixel is covered.
+   */
+  stride?: number | readonly [number, number];
+  /** Pixel value the patch is filled with, in `[0, 1]`. Default `0` (black). */
+  baseline?: number;
+  /** How many occluded images one forward pass evaluates. Default `32`. */
+  internalBatchSize?: number;
+}
+
+const DEFAULT_INTERNAL_BATCH_SIZE = 32;
+
+/**
+ * Occlusion sensitivity: slides a patch filled with `baseline` over each image, records the score
+ * drop `f(x) − f(x_occluded)` of every position, and gives each pixel the average drop of the
+ * patches that cover it (Captum's `Occlusion` attribution, summed over channels since the patch
+ * spans all of them). Only forward passes: works with any classifier, differentiable or not.
+ *
+ * Occluded copies are evaluated in chunks of `internalBatchSize` (one `tidy` per chunk) and only
+ * their scores are read back, so memory stays bounded by one chunk.
+ *
+ * ```ts
+ * const maps = await occlusion(classifier, images, { window: 16, stride: 8, baseline: 0.5 });
+ * // maps: [N, H, W, 1]; positive where hiding the pixel lowers the score
+ * ```
+ * @param model - any classifier.
+ * @param images - `[N, H, W, C]` float32 pixels in `[0, 1]`.
+ * @param options - patch size, stride, fill value, chunk size and what to explain.
+ * @returns `[N, H, W, 1]` attributions; the caller disposes them.
+ * @throws InvalidArgumentError for a window that is not positive or larger than the image, a
+ *   stride that is not positive, a baseline outside `[0, 1]`, bad images or targets.
+ *
+ * Sources: Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks; Captum
+ * `captum.attr.Occlusion`.
+ */
+export async function occlusion(
+  model: ImageClassifier,
+  images: tf.Tensor4D,
+  options: OcclusionOptions = {},
+): Promise<tf.Tensor4D> {
+  await assertValidImages(images, model);
+  const [batch, height, width] = images.shape;
+  const window: Extent = parseExtent(
+    options.window ?? [Math.max(1, Math.floor(height / 8)), Math.max(1, Math.floor(width / 8))],
+    'options.window',
+    [height, width],
+  );
+  const stride: Extent = parseExtent(
+    options.stride ?? [Math.max(1, Math.floor(window[0] / 2)), Math.max(1, Math.floor(window[1] / 2))],
+    'options.stride',
+  );
+  const { baseline = 0, internalBatchSize = DEFAULT_INTERNAL_BATCH_SIZE, scoreFn } = options;
+  if (typeof baseline !== 'number' || !(baseline >= 0 && baseline <= 1)) {
+    throw new InvalidArgumentError('options.baseline', 'a pixel value in [0, 1]', String(baseline));
+  }
+  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1) {
+    throw new InvalidArgumentError(
+      'options.internalBatchSize',
+      'a positive integer',
+      String(internalBatchSize),
+    );
+  }
+  const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
+
+  const baseScores = tf.tidy(() => scoreOf(model, targets, scoreFn)(images));
+  const base = await baseScores.data();
+  baseScores.dispose();
+
+  const rows = windowStarts(height, window[0], stride[0]);
+  const columns = windowStarts(width, window[1], stride[1]);
+  const positions = rows.flatMap((top) => columns.map((left) => [top, left] as const));
+  const jobs = Array.from({ length: batch * positions.length }, (_, index) => ({
+    image: Math.floor(index / positions.length),
+    position: positions[index % positions.length] as readonly [number, number],
+  }));
+
+  const pixels = height * width;
+  const totals = new Float64Array(batch * pixels);
+  const counts = new Float64Array(pixels);
+  for (const [top, left] of positions) addWindow(counts, 0, width, top, left, window, 1);
+
+  for (let start = 0; start < jobs.length; start += internalBatchSize) {
+    const chunk = jobs.slice(start, start + internalBatchSize);
+    const scores = tf.tidy(() => {
+      const masks = new Float32Array(chunk.length * pixels);
+      for (const [index, { position }] of chunk.entries()) {
+        addWindow(masks, index * pixels, width, position[0], position[1], window, 1);
+      }
+      const mask = tf.tensor4d(masks, [chunk.length, height, width, 1]);
+      const originals = tf.gather(
+        images,
+        tf.tensor1d(
+          chunk.map((job) => job.image),
+          'int32',
+        ),
+      );
+      const occluded = tf.add(tf.mul(originals, tf.sub(1, mask)), tf.mul(mask, baseline)) as tf.Tensor4D;
+      const chunkTargets = scoreFn ? [] : chunk.map((job) => targets[job.image] as number);
+      return scoreOf(model, chunkTargets, scoreFn)(occluded);
+    });
+    const values = await scores.data();
+    scores.dispose();
+    chunk.forEach(({ image, position: [top, left] }, index) => {
+      const drop = (base[image] as number) - (values[index] as number);
+      addWindow(totals, image * pixels, width, top, left, window, drop);
+    });
+  }
+
+  const result = new Float32Array(batch * pixels);
+  for (let index = 0; index < result.length; index++) {
+    result[index] = (totals[index] as number) / (counts[index % pixels] as number);
+  }
+  return tf.tensor4d(result, [batch, height, width, 1]);
+}
+
+/** Adds `value` to the `window` patch at `(top, left)` of the `width`-wide plane starting at `offset`. */
+function addWindow(
+  plane: Float32Array | Float64Array,
+  offset: number,
+  width: number,
+  top: number,
+  left: number,
+  window: Extent,
+  value: number,
+): void {
+  for (let row = top; row < top + window[0]; row++) {
+    const rowStart = offset + row * width;
+    for (let column = left; column < left + window[1]; column++) {
+      plane[rowStart + column] = (plane[rowStart + column] as number) + value;
+    }
+  }
+}
