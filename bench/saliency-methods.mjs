@@ -1,0 +1,98 @@
+// @netlens/saliency through its public API against PyTorch in the same run, SqueezeNet 1.1 at 224²
+// with seeded weights: `vanillaGradient` on N=5 images, and `integratedGradients` with 50
+// Gauss–Legendre steps on one image, both sides batching `--internal-batch` interpolated images.
+//
+//   npm run build && npm run bench -- saliency-methods [--backend=wasm] [--reps=5] [--steps=50]
+//     [--internal-batch=10] [--smoke]
+//
+// Peak RSS is per process (the tfjs side runs in this process; the peer in its own).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { seededValues, selectBackend } from '@netlens/backends';
+import { SQUEEZENET11_WEIGHT_SHAPES, squeezeNet11 } from '@netlens/models';
+import { integratedGradients, vanillaGradient } from '@netlens/saliency';
+import * as tf from '@tensorflow/tfjs-core';
+import { cell, measure } from './lib/measure.mjs';
+
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? 'true'];
+  }),
+);
+const SMOKE = args.has('smoke');
+const BACKEND = args.get('backend') ?? 'wasm';
+const N = SMOKE ? 1 : 5;
+const SIZE = SMOKE ? 64 : 224;
+const REPS = SMOKE ? 1 : Number(args.get('reps') ?? 5);
+const STEPS = SMOKE ? 4 : Number(args.get('steps') ?? 50);
+const INTERNAL_BATCH = SMOKE ? 2 : Number(args.get('internal-batch') ?? 10);
+const LABELS = [23, 557, 342, 525, 240];
+
+const selected = await selectBackend(BACKEND, { readEnvironment: false });
+const weights = {};
+let seed = 1;
+for (const [name, shape] of Object.entries(SQUEEZENET11_WEIGHT_SHAPES)) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const limit = shape.length === 1 ? 0.05 : Math.sqrt(6 / (size / shape.at(-1)));
+  weights[name] = tf.tensor(seededValues(size, seed++, -limit, limit), shape);
+}
+const model = squeezeNet11(weights);
+const images = tf.tensor4d(seededValues(N * SIZE * SIZE * 3, 99, 0, 1), [N, SIZE, SIZE, 3]);
+const one = tf.slice(images, [0, 0, 0, 0], [1, SIZE, SIZE, 3]);
+const target = Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]);
+
+const vanilla = await measure(
+  async () => {
+    const map = await vanillaGradient(model, images, { target });
+    await map.data();
+    map.dispose();
+  },
+  { reps: REPS, warmup: SMOKE ? 0 : 1 },
+);
+const rssBeforeIg = process.memoryUsage().rss;
+const ig = await measure(
+  async () => {
+    const { attributions } = await integratedGradients(model, one, {
+      target: [LABELS[0]],
+      numSteps: STEPS,
+      method: 'gausslegendre',
+      internalBatchSize: INTERNAL_BATCH,
+    });
+    await attributions.data();
+    attributions.dispose();
+  },
+  { reps: Math.max(1, Math.ceil(REPS / 2)), warmup: SMOKE ? 0 : 1 },
+);
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+tf.dispose([images, one]);
+model.dispose();
+
+const peer = spawnSync(
+  '/usr/bin/python3',
+  [
+    fileURLToPath(new URL('pytorch/saliency_methods.py', import.meta.url)),
+    String(REPS),
+    `--n=${N}`,
+    `--size=${SIZE}`,
+    `--steps=${STEPS}`,
+    `--internal-batch=${INTERNAL_BATCH}`,
+    `--warmup=${SMOKE ? 0 : 1}`,
+  ],
+  { encoding: 'utf8' },
+);
+const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const ratio = (ours, theirs) => (theirs ? `${(ours.median / theirs.median).toFixed(2)}×` : '–');
+console.log(
+  [
+    `SqueezeNet 1.1 at ${SIZE}², seeded weights; netlens on ${selected.reason.replace(/^.*?: /, '')}.`,
+    torch
+      ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.`
+      : `PyTorch peer unavailable: ${(peer.stderr || '').trim().split('\n').at(-1)}`,
+    '',
+    '| workload | PyTorch ms | netlens ms | netlens / PyTorch | peak RSS MB (PyTorch / netlens) |',
+    '|---|---|---|---|---|',
+    `| vanillaGradient, N=${N} | ${torch ? cell(torch.vanilla) : '–'} | ${cell(vanilla)} | ${ratio(vanilla, torch?.vanilla)} | ${torch ? torch.peakRssMb.toFixed(0) : '–'} / ${peakRssMb.toFixed(0)} |`,
+    `| integratedGradients, ${STEPS} steps, N=1, internal batch ${INTERNAL_BATCH} | ${torch ? cell(torch.ig) : '–'} | ${cell(ig)} | ${ratio(ig, torch?.ig)} | (RSS before IG ${(rssBeforeIg / 2 ** 20).toFixed(0)} MB) |`,
+  ].join('\n'),
+);
