@@ -1,7 +1,13 @@
+export type { DeconvnetOptions } from './deconvnet';
+export { deconvnet } from './deconvnet';
 export type { GradCamOptions } from './grad-cam';
 export { gradCam } from './grad-cam';
 export type { GradientTimesInputOptions } from './gradient-times-input';
 export { gradientTimesInput } from './gradient-times-input';
+export type { GuidedBackpropOptions } from './guided-backprop';
+export { guidedBackprop } from './guided-backprop';
+export type { GuidedGradCamOptions } from './guided-grad-cam';
+export { guidedGradCam } from './guided-grad-cam';
 export type {
   Baseline,
   BaselineDistribution,
