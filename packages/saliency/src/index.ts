@@ -1,5 +1,11 @@
 export type { DeconvnetOptions } from './deconvnet';
 export { deconvnet } from './deconvnet';
+export type {
+  DeletionInsertionMode,
+  DeletionInsertionOptions,
+  DeletionInsertionResult,
+} from './deletion-insertion';
+export { deletionInsertion } from './deletion-insertion';
 export type { GradCamOptions } from './grad-cam';
 export { gradCam } from './grad-cam';
 export type { GradientTimesInputOptions } from './gradient-times-input';
@@ -8,6 +14,8 @@ export type { GuidedBackpropOptions } from './guided-backprop';
 export { guidedBackprop } from './guided-backprop';
 export type { GuidedGradCamOptions } from './guided-grad-cam';
 export { guidedGradCam } from './guided-grad-cam';
+export type { InfidelityOptions } from './infidelity';
+export { infidelity } from './infidelity';
 export type {
   Baseline,
   BaselineDistribution,
@@ -20,6 +28,10 @@ export type { ChannelReduction } from './internal/channel-reduction';
 export type { ScoreFunction, Target, TargetOptions } from './internal/targets';
 export type { OcclusionOptions } from './occlusion';
 export { occlusion } from './occlusion';
+export type { SanityCheckOptions, SanityCheckResult } from './sanity-check';
+export { sanityCheck } from './sanity-check';
+export type { SensitivityMaxOptions } from './sensitivity-max';
+export { sensitivityMax } from './sensitivity-max';
 export type { SaliencyMethod, SmoothGradOptions, SmoothGradVariant } from './smooth-grad';
 export { smoothGrad } from './smooth-grad';
 export type { VanillaGradientOptions } from './vanilla-gradient';
