@@ -1,6 +1,7 @@
 import type { ImageClassifier } from '@netlens/backends';
 import { assertValidImages, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultInternalBatchSize } from './internal/batching';
 import { type Extent, parseExtent, windowStarts } from './internal/occlusion-windows';
 import { resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
 
@@ -20,11 +21,12 @@ export interface OcclusionOptions extends TargetOptions {
   stride?: number | readonly [number, number];
   /** Pixel value the patch is filled with, in `[0, 1]`. Default `0` (black). */
   baseline?: number;
-  /** How many occluded images one forward pass evaluates. Default `32`. */
+  /**
+   * How many occluded images one forward pass evaluates. Default: sized from the memory one forward
+   * pass takes, against a budget per backend (see `integratedGradients`).
+   */
   internalBatchSize?: number;
 }
-
-const DEFAULT_INTERNAL_BATCH_SIZE = 32;
 
 /**
  * Occlusion sensitivity: slides a patch filled with `baseline` over each image, records the score
@@ -65,16 +67,13 @@ export async function occlusion(
     options.stride ?? [Math.max(1, Math.floor(window[0] / 2)), Math.max(1, Math.floor(window[1] / 2))],
     'options.stride',
   );
-  const { baseline = 0, internalBatchSize = DEFAULT_INTERNAL_BATCH_SIZE, scoreFn } = options;
+  const { baseline = 0, scoreFn } = options;
+  const requested = options.internalBatchSize;
   if (typeof baseline !== 'number' || !(baseline >= 0 && baseline <= 1)) {
     throw new InvalidArgumentError('options.baseline', 'a pixel value in [0, 1]', String(baseline));
   }
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1) {
-    throw new InvalidArgumentError(
-      'options.internalBatchSize',
-      'a positive integer',
-      String(internalBatchSize),
-    );
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+    throw new InvalidArgumentError('options.internalBatchSize', 'a positive integer', String(requested));
   }
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
 
@@ -90,6 +89,7 @@ export async function occlusion(
     position: positions[index % positions.length] as readonly [number, number],
   }));
 
+  const internalBatchSize = requested ?? defaultInternalBatchSize(model, images, jobs.length);
   const pixels = height * width;
   const totals = new Float64Array(batch * pixels);
   const counts = new Float64Array(pixels);

@@ -1,5 +1,6 @@
 import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultInternalBatchSize } from './internal/batching';
 import { gaussianNoise, sampleSeed } from './internal/noise';
 import { resolveTargets, type TargetOptions } from './internal/targets';
 import { assertValidInput, markPerturbed } from './internal/validate-input';
@@ -41,8 +42,9 @@ export interface SmoothGradOptions extends TargetOptions {
   /** Seed of the Gaussian noise; the same seed gives the same noise on every backend. Default 0. */
   seed?: number;
   /**
-   * The most images sent to `method` at once (noisy copies are batched together). Default 32;
-   * lower it for large models, raise it for speed. At least one copy of the batch is always sent.
+   * The most images sent to `method` at once (noisy copies are batched together). Default: sized
+   * from the memory one forward pass takes, against a budget per backend (see
+   * `integratedGradients`), capped at `samples × N`. At least one copy of the batch is always sent.
    */
   internalBatchSize?: number;
 }
@@ -51,14 +53,10 @@ const VARIANTS: readonly SmoothGradVariant[] = ['smoothgrad', 'smoothgrad-square
 
 function checkOptions(
   options: SmoothGradOptions,
-): Required<Pick<SmoothGradOptions, 'samples' | 'noiseLevel' | 'variant' | 'seed' | 'internalBatchSize'>> {
-  const {
-    samples = 25,
-    noiseLevel = 0.15,
-    variant = 'smoothgrad',
-    seed = 0,
-    internalBatchSize = 32,
-  } = options;
+): Required<Pick<SmoothGradOptions, 'samples' | 'noiseLevel' | 'variant' | 'seed'>> & {
+  internalBatchSize?: number;
+} {
+  const { samples = 25, noiseLevel = 0.15, variant = 'smoothgrad', seed = 0, internalBatchSize } = options;
   if (!Number.isInteger(samples) || samples < 1) {
     throw new InvalidArgumentError('options.samples', 'a positive integer', String(samples));
   }
@@ -73,7 +71,7 @@ function checkOptions(
     );
   }
   if (!Number.isInteger(seed)) throw new InvalidArgumentError('options.seed', 'an integer', String(seed));
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1) {
+  if (internalBatchSize !== undefined && (!Number.isInteger(internalBatchSize) || internalBatchSize < 1)) {
     throw new InvalidArgumentError(
       'options.internalBatchSize',
       'a positive integer',
@@ -126,7 +124,8 @@ export async function smoothGrad(
   const stds = Array.from(await ranges.data(), (range) => noiseLevel * range);
   ranges.dispose();
 
-  const perChunk = Math.max(1, Math.floor(internalBatchSize / batch));
+  const chunkImages = internalBatchSize ?? defaultInternalBatchSize(model, images, samples * batch);
+  const perChunk = Math.max(1, Math.floor(chunkImages / batch));
   let sum: tf.Tensor | undefined;
   let sumOfSquares: tf.Tensor | undefined;
   try {
