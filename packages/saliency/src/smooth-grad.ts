@@ -51,9 +51,9 @@ export interface SmoothGradOptions extends TargetOptions {
 
 const VARIANTS: readonly SmoothGradVariant[] = ['smoothgrad', 'smoothgrad-squared', 'vargrad'];
 
-function checkOptions(
-  options: SmoothGradOptions,
-): Required<Pick<SmoothGradOptions, 'samples' | 'noiseLevel' | 'variant' | 'seed'>> & {
+function checkOptions(options: SmoothGradOptions): Required<
+  Pick<SmoothGradOptions, 'samples' | 'noiseLevel' | 'variant' | 'seed'>
+> & {
   internalBatchSize?: number;
 } {
   const { samples = 25, noiseLevel = 0.15, variant = 'smoothgrad', seed = 0, internalBatchSize } = options;
