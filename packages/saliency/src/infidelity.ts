@@ -31,8 +31,8 @@ const DEFAULT_INTERNAL_BATCH_SIZE = 32;
  * Explanation infidelity (Yeh et al. 2019) as Captum computes it: the mean over random
  * perturbations `I` of `(Iᵀa − (f(x) − f(x − I)))²`, where `a` is the attribution and `f` the
  * explained score (the target logit, or `scoreFn`). An attribution that predicts how the score
- * reacts to small perturbations has infidelity near 0; for a linear model, `W ⊙ x` and the
- * gradient both give exactly 0. `I` is Gaussian with standard deviation `std`; the perturbed images
+ * reacts to small perturbations has infidelity near 0: for a linear model the gradient (the weights)
+ * gives exactly 0, while `W ⊙ x` does not, since additive noise `I` changes the score by `Iᵀw`. `I` is Gaussian with standard deviation `std`; the perturbed images
  * may leave `[0, 1]`. Without `normalize` (the default, as in Captum) the value depends on the
  * attributions' scale.
  *
