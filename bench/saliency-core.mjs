@@ -36,19 +36,11 @@ if (args.has('child')) {
 
 async function runChild(backend) {
   const { selectBackend, seededValues } = await import('@netlens/backends');
-  const { squeezeNet11, SQUEEZENET11_WEIGHT_SHAPES } = await import('@netlens/models');
+  const { seededSqueezeNet } = await import('./lib/squeezenet.mjs');
   const tf = await import('@tensorflow/tfjs-core');
   const { measure } = await import('./lib/measure.mjs');
   const selected = await selectBackend(backend, { readEnvironment: false });
-  // Seeded He-uniform kernels and small biases, the same numbers on every backend.
-  const weights = {};
-  let seed = 1;
-  for (const [name, shape] of Object.entries(SQUEEZENET11_WEIGHT_SHAPES)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const limit = shape.length === 1 ? 0.05 : Math.sqrt(6 / (size / shape.at(-1)));
-    weights[name] = tf.tensor(seededValues(size, seed++, -limit, limit), shape);
-  }
-  const classifier = squeezeNet11(weights);
+  const classifier = seededSqueezeNet();
   const images = tf.tensor4d(seededValues(N * SIZE * SIZE * 3, 99, 0, 1), [N, SIZE, SIZE, 3]);
   const targets = tf.oneHot(
     Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]),

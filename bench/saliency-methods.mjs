@@ -9,10 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { seededValues, selectBackend } from '@netlens/backends';
-import { SQUEEZENET11_WEIGHT_SHAPES, squeezeNet11 } from '@netlens/models';
 import { integratedGradients, vanillaGradient } from '@netlens/saliency';
 import * as tf from '@tensorflow/tfjs-core';
 import { cell, measure } from './lib/measure.mjs';
+import { seededSqueezeNet } from './lib/squeezenet.mjs';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -30,14 +30,7 @@ const INTERNAL_BATCH = SMOKE ? 2 : Number(args.get('internal-batch') ?? 10);
 const LABELS = [23, 557, 342, 525, 240];
 
 const selected = await selectBackend(BACKEND, { readEnvironment: false });
-const weights = {};
-let seed = 1;
-for (const [name, shape] of Object.entries(SQUEEZENET11_WEIGHT_SHAPES)) {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const limit = shape.length === 1 ? 0.05 : Math.sqrt(6 / (size / shape.at(-1)));
-  weights[name] = tf.tensor(seededValues(size, seed++, -limit, limit), shape);
-}
-const model = squeezeNet11(weights);
+const model = seededSqueezeNet();
 const images = tf.tensor4d(seededValues(N * SIZE * SIZE * 3, 99, 0, 1), [N, SIZE, SIZE, 3]);
 const one = tf.slice(images, [0, 0, 0, 0], [1, SIZE, SIZE, 3]);
 const target = Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]);

@@ -1,7 +1,7 @@
 import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveTargets, type Target } from './internal/targets';
-import { assertValidInput } from './internal/validate-input';
+import { assertAttributionShape, assertValidInput } from './internal/validate-input';
 
 /** Which curve(s) {@link deletionInsertion} computes. */
 export type DeletionInsertionMode = 'deletion' | 'insertion' | 'both';
@@ -195,27 +195,6 @@ function trapezoidArea(curve: readonly number[]): number {
   let area = 0;
   for (let i = 0; i < intervals; i++) area += ((curve[i] as number) + (curve[i + 1] as number)) / 2;
   return area / intervals;
-}
-
-function assertAttributionShape(
-  attributions: unknown,
-  images: tf.Tensor4D,
-): asserts attributions is tf.Tensor4D {
-  const [batch, height, width, channels] = images.shape;
-  const ok =
-    attributions instanceof tf.Tensor &&
-    attributions.rank === 4 &&
-    attributions.shape[0] === batch &&
-    attributions.shape[1] === height &&
-    attributions.shape[2] === width &&
-    (attributions.shape[3] === 1 || attributions.shape[3] === channels);
-  if (!ok) {
-    throw new InvalidArgumentError(
-      'attributions',
-      `a [${batch}, ${height}, ${width}, 1 or ${channels}] tensor`,
-      attributions instanceof tf.Tensor ? `shape [${attributions.shape}]` : typeof attributions,
-    );
-  }
 }
 
 /** Per image, the pixel indices sorted by channel-summed attribution, highest first (stable). */

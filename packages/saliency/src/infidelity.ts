@@ -2,7 +2,7 @@ import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianNoise, sampleSeed } from './internal/noise';
 import { resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
-import { assertValidInput } from './internal/validate-input';
+import { assertAttributionShape, assertValidInput } from './internal/validate-input';
 
 /** Options for {@link infidelity}. */
 export interface InfidelityOptions extends TargetOptions {
@@ -88,21 +88,8 @@ export async function infidelity(
     );
   }
   await assertValidInput(images, model);
+  assertAttributionShape(attributions, images);
   const [batch, height, width, channels] = images.shape;
-  const attributionsOk =
-    attributions instanceof tf.Tensor &&
-    attributions.rank === 4 &&
-    attributions.shape[0] === batch &&
-    attributions.shape[1] === height &&
-    attributions.shape[2] === width &&
-    (attributions.shape[3] === 1 || attributions.shape[3] === channels);
-  if (!attributionsOk) {
-    throw new InvalidArgumentError(
-      'attributions',
-      `a [${batch}, ${height}, ${width}, 1 or ${channels}] tensor`,
-      attributions instanceof tf.Tensor ? `shape [${attributions.shape}]` : typeof attributions,
-    );
-  }
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
   const score = scoreOf(model, targets, scoreFn);
 

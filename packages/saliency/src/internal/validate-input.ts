@@ -1,4 +1,9 @@
-import { assertImageBatchShape, assertValidImages, type ImageClassifier } from '@netlens/backends';
+import {
+  assertImageBatchShape,
+  assertValidImages,
+  type ImageClassifier,
+  InvalidArgumentError,
+} from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 // Images that a method of this package perturbed itself (SmoothGrad's noisy copies). They may
@@ -21,4 +26,29 @@ export async function assertValidInput(images: unknown, model: ImageClassifier):
     return;
   }
   await assertValidImages(images, model);
+}
+
+/**
+ * Checks that attributions match their images: `[N, H, W, 1]` or `[N, H, W, C]` (evaluation metrics
+ * accept channel-reduced and full maps).
+ */
+export function assertAttributionShape(
+  attributions: unknown,
+  images: tf.Tensor4D,
+): asserts attributions is tf.Tensor4D {
+  const [batch, height, width, channels] = images.shape;
+  const ok =
+    attributions instanceof tf.Tensor &&
+    attributions.rank === 4 &&
+    attributions.shape[0] === batch &&
+    attributions.shape[1] === height &&
+    attributions.shape[2] === width &&
+    (attributions.shape[3] === 1 || attributions.shape[3] === channels);
+  if (!ok) {
+    throw new InvalidArgumentError(
+      'attributions',
+      `a [${batch}, ${height}, ${width}, 1 or ${channels}] tensor`,
+      attributions instanceof tf.Tensor ? `shape [${attributions.shape}]` : typeof attributions,
+    );
+  }
 }
