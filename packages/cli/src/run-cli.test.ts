@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { captureIo } from './__fixtures__/capture-io';
 import { runCli } from './run-cli';
 
 describe('netlens backends', () => {
   it('lists every backend with whether it works here and why not', async () => {
-    let output = '';
-    const code = await runCli(['backends', '--json'], (text) => {
-      output += text;
-    });
-    expect(code).toBe(0);
-    const rows = JSON.parse(output) as { backend: string; works: boolean; detail: string }[];
+    const io = captureIo();
+    expect(await runCli(['backends', '--json'], io)).toBe(0);
+    const rows = JSON.parse(io.out) as { backend: string; works: boolean; detail: string }[];
     expect(rows.map((row) => row.backend)).toEqual([
       'webgpu',
       'webgl',
@@ -28,16 +26,34 @@ describe('netlens backends', () => {
     });
   });
 
-  it('prints a table and fails on unknown commands', async () => {
-    let output = '';
-    const append = (text: string) => {
-      output += text;
-    };
-    expect(await runCli(['frobnicate'], append)).toBe(1);
-    expect(output).toContain("Unknown command 'frobnicate'");
-    output = '';
-    expect(await runCli(['backends'], append)).toBe(0);
-    expect(output).toMatch(/^\| backend \| works here \| detail \|/);
-    expect(output).toMatch(/\| cpu \| yes \|/);
+  it('prints a table', async () => {
+    const io = captureIo();
+    expect(await runCli(['backends'], io)).toBe(0);
+    expect(io.out).toMatch(/^\| backend \| works here \| detail \|/);
+    expect(io.out).toMatch(/\| cpu \| yes \|/);
+  });
+});
+
+describe('netlens', () => {
+  it('exits 2 with the command list on unknown commands and options', async () => {
+    let io = captureIo();
+    expect(await runCli(['frobnicate'], io)).toBe(2);
+    expect(io.err).toContain("unknown command 'frobnicate'");
+    expect(io.err).toContain('saliency');
+    io = captureIo();
+    expect(await runCli(['saliency', '--colour', 'red'], io)).toBe(2);
+    expect(io.err).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('prints help with examples for every command', async () => {
+    for (const command of ['saliency', 'backends']) {
+      const io = captureIo();
+      expect(await runCli([command, '--help'], io)).toBe(0);
+      expect(io.out).toContain(`netlens ${command}`);
+      expect(io.out).toContain('Examples:');
+    }
+    const io = captureIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.out).toMatch(/Exit codes/);
   });
 });

@@ -1,44 +1,59 @@
 import { parseArgs } from 'node:util';
-import { formatBackendTable, probeBackends } from './commands/probe-backends';
+import { backendsCommand } from './commands/backends';
+import { demoCommand } from './commands/demo';
+import { saliencyCommand } from './commands/saliency';
+import { CliError, EXIT_CODES } from './internal/cli-error';
+import type { Command } from './internal/command';
+import { type CliIo, processIo } from './internal/io';
 
-const USAGE = `netlens — see inside neural networks
+const COMMANDS: readonly Command[] = [demoCommand, saliencyCommand, backendsCommand];
 
-Usage:
-  netlens backends [--timing] [--json]   list every backend, whether it works here, and why not
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return `netlens — see inside neural networks
 
-Options:
-  --timing   also time one conv-net input gradient per working backend
-  --json     print JSON instead of a table
-  --help     show this help`;
+Usage: netlens <command> [options]    (netlens <command> --help for its options and examples)
+
+Commands:
+${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+
+Exit codes: 0 done, 1 the run failed, 2 bad command line, 3 unreadable input (image, model, path).`;
+}
 
 /**
- * Runs the command line with `argv` (without `node` and the script) and returns the exit code.
- * @param argv - the arguments, e.g. `['backends', '--timing']`.
- * @param write - where output goes. Default: stdout.
+ * Runs the command line with `argv` (without `node` and the script) and returns the exit code:
+ * 0 done, 1 the run failed, 2 a bad command line (unknown command, option, method or class), 3 an
+ * input that cannot be read. Errors are reported as one line on stderr.
+ * @param argv - the arguments, e.g. `['saliency', '--method', 'ig']`.
+ * @param io - where output goes. Default: the process's stdout and stderr.
  */
-export async function runCli(
-  argv: readonly string[],
-  write: (text: string) => void = (text) => process.stdout.write(text),
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      timing: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command] = positionals;
-  if (values.help || command === undefined) {
-    write(`${USAGE}\n`);
-    return command === undefined && !values.help ? 1 : 0;
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${usage()}\n`);
+    return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
   }
-  if (command === 'backends') {
-    const rows = await probeBackends({ timing: values.timing });
-    write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatBackendTable(rows)}\n`);
-    return rows.some((row) => row.works) ? 0 : 1;
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    io.stderr(`netlens: unknown command '${name}'.\n\n${usage()}\n`);
+    return EXIT_CODES.usage;
   }
-  write(`Unknown command '${command}'.\n\n${USAGE}\n`);
-  return 1;
+  try {
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true });
+    } catch (error) {
+      throw new CliError((error as Error).message.replace(/\. To specify.*$/s, '.'));
+    }
+    if (parsed.values.help) {
+      io.stdout(`${command.help}\n`);
+      return EXIT_CODES.ok;
+    }
+    return await command.run(parsed.values, parsed.positionals, io);
+  } catch (error) {
+    const exitCode = error instanceof CliError ? error.exitCode : EXIT_CODES.failure;
+    io.stderr(`netlens ${name}: ${(error as Error).message ?? error}\n`);
+    if (exitCode === EXIT_CODES.usage) io.stderr(`(netlens ${name} --help shows the options)\n`);
+    return exitCode;
+  }
 }
