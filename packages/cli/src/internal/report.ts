@@ -10,7 +10,7 @@ export interface ReportSection {
   facts?: [string, string][];
 }
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"]/g,
     (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[character] ?? character,
@@ -29,24 +29,24 @@ export function writeReport(
   const body = sections
     .map((section) => {
       const facts = section.facts?.length
-        ? `<table>${section.facts.map(([key, value]) => `<tr><th>${escape(key)}</th><td>${escape(value)}</td></tr>`).join('')}</table>`
+        ? `<table>${section.facts.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`
         : '';
       const pictures = section.pictures
         .map((picture) => {
           const data = readFileSync(picture.path).toString('base64');
-          return `<figure><img alt="${escape(picture.caption)}" src="data:image/png;base64,${data}"><figcaption>${escape(picture.caption)} <code>${escape(basename(picture.path))}</code></figcaption></figure>`;
+          return `<figure><img alt="${escapeHtml(picture.caption)}" src="data:image/png;base64,${data}"><figcaption>${escapeHtml(picture.caption)} <code>${escapeHtml(basename(picture.path))}</code></figcaption></figure>`;
         })
         .join('\n');
-      return `<section><h2>${escape(section.title)}</h2><p>${escape(section.text)}</p>${facts}${pictures}</section>`;
+      return `<section><h2>${escapeHtml(section.title)}</h2><p>${escapeHtml(section.text)}</p>${facts}${pictures}</section>`;
     })
     .join('\n');
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}figure{margin:1em 0}
 figcaption{color:#555;font-size:13px}table{border-collapse:collapse;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:2px 8px;text-align:left;font-weight:normal}th{background:#f6f6f6}</style>
-</head><body><h1>${escape(title)}</h1><p>${escape(intro)}</p>
+</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(intro)}</p>
 ${body}
 </body></html>
 `;
