@@ -36,3 +36,5 @@ export type { SaliencyMethod, SmoothGradOptions, SmoothGradVariant } from './smo
 export { smoothGrad } from './smooth-grad';
 export type { VanillaGradientOptions } from './vanilla-gradient';
 export { vanillaGradient } from './vanilla-gradient';
+export type { RunSaliencyMethodOptions, SaliencyMethodName } from './methods-by-name';
+export { runSaliencyMethod, SALIENCY_METHOD_DESCRIPTIONS, SALIENCY_METHOD_NAMES } from './methods-by-name';

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { SALIENCY_METHOD_DESCRIPTIONS, type SaliencyMethodName } from '@netlens/saliency';
 import { chooseBackend } from '../internal/choose-backend';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../internal/command';
 import type { CliIo } from '../internal/io';
@@ -8,7 +9,6 @@ import { formatFiles, outputFolder, type WrittenFile } from '../internal/output'
 import { parseNumber } from '../internal/parse-values';
 import { createProgress } from '../internal/progress';
 import { type ReportSection, writeReport } from '../internal/report';
-import { SALIENCY_DESCRIPTIONS, type SaliencyMethodName } from '../internal/saliency-maps';
 import { writeSaliencyMaps } from './saliency';
 
 const DEMO_METHODS: SaliencyMethodName[] = [
@@ -102,7 +102,7 @@ async function saliencyPart(folder: string, seed: number, io: CliIo, quiet: bool
       files,
       section: {
         title: 'Saliency maps',
-        text: `Which pixels made the classifier choose its class, for each bundled digit. ${DEMO_METHODS.map((method) => `${method}: ${SALIENCY_DESCRIPTIONS[method]}`).join('; ')}.`,
+        text: `Which pixels made the classifier choose its class, for each bundled digit. ${DEMO_METHODS.map((method) => `${method}: ${SALIENCY_METHOD_DESCRIPTIONS[method]}`).join('; ')}.`,
         pictures: grid
           ? [{ path: grid.path, caption: 'rows: digits 0–9; columns: input, then each method' }]
           : [],

@@ -1,4 +1,12 @@
+import type { ImageClassifier } from '@netlens/backends';
 import { grid } from '@netlens/image';
+import {
+  runSaliencyMethod,
+  SALIENCY_METHOD_DESCRIPTIONS,
+  SALIENCY_METHOD_NAMES,
+  type SaliencyMethodName,
+  type Target,
+} from '@netlens/saliency';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from '../internal/choose-backend';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../internal/command';
@@ -6,13 +14,7 @@ import { loadModelAndImages, MODEL_HELP_LINES, MODEL_OPTIONS, parseTarget } from
 import { formatFiles, outputFolder, type WrittenFile, writePicture } from '../internal/output';
 import { parseChoices, parseNumber } from '../internal/parse-values';
 import { createProgress } from '../internal/progress';
-import {
-  attribution,
-  renderAttribution,
-  SALIENCY_DESCRIPTIONS,
-  SALIENCY_METHODS,
-  type SaliencyMethodName,
-} from '../internal/saliency-maps';
+import { renderAttribution } from '../internal/saliency-maps';
 
 const DEFAULT_METHODS = 'vanilla,smoothgrad,ig,gradcam';
 
@@ -26,7 +28,7 @@ Usage: netlens saliency [--model <m>] [--image <file> …] [--method <list>] [--
 
 ${MODEL_HELP_LINES}
   --method <list>    comma-separated, default ${DEFAULT_METHODS}; one of
-${SALIENCY_METHODS.map((method) => `                       ${method.padEnd(14)} ${SALIENCY_DESCRIPTIONS[method]}`).join('\n')}
+${SALIENCY_METHOD_NAMES.map((method) => `                       ${method.padEnd(14)} ${SALIENCY_METHOD_DESCRIPTIONS[method]}`).join('\n')}
   --target <class>   predicted (default), or a class index or name for every image
   --out <dir>        output folder (default netlens-out/saliency): <image>-<method>.png and saliency.png
 ${COMMON_HELP}
@@ -43,7 +45,7 @@ Examples:
     out: { type: 'string' },
   },
   async run(values, _positionals, io) {
-    const methods = parseChoices('--method', values.method as string, SALIENCY_METHODS);
+    const methods = parseChoices('--method', values.method as string, SALIENCY_METHOD_NAMES);
     const seed = parseNumber('--seed', values.seed as string | undefined, 1, { integer: true, min: 0 });
     const backend = await chooseBackend(values.backend as string | undefined);
     const { model, images } = await loadModelAndImages(values);
@@ -82,12 +84,12 @@ export interface SaliencyMapsResult {
  * `saliency.png` (one row per image: the input, then each method).
  */
 export async function writeSaliencyMaps(
-  model: Parameters<typeof attribution>[1],
+  model: ImageClassifier,
   images: tf.Tensor4D,
   names: readonly string[],
   methods: readonly SaliencyMethodName[],
   options: {
-    target: Parameters<typeof attribution>[3];
+    target: Target;
     seed: number;
     folder: string;
     progress: ReturnType<typeof createProgress>;
@@ -101,7 +103,10 @@ export async function writeSaliencyMaps(
     for (const [done, method] of methods.entries()) {
       options.progress.update(done, method);
       const start = performance.now();
-      const map = await attribution(method, model, images, options.target, options.seed);
+      const map = await runSaliencyMethod(method, model, images, {
+        target: options.target,
+        seed: options.seed,
+      });
       const picture = renderAttribution(method, images, map);
       map.dispose();
       await picture.data();
