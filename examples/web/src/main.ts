@@ -1,0 +1,12 @@
+import { setUpSaliency } from './sections/saliency';
+import { setUp } from './sections/setup';
+import { element, report } from './state';
+
+setUpSaliency();
+setUp().then(
+  () => {
+    document.body.dataset.ready = 'true';
+  },
+  (error: unknown) =>
+    report(element('backend-status'), `could not start: ${(error as Error).message}`, 'error'),
+);
