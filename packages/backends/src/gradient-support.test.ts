@@ -3,9 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { UnsupportedGradientError } from './errors';
 import { fromFunction } from './from-function';
 import { fromGraphModel } from './from-graph-model';
+import { fromLayersModel } from './from-layers-model';
 import { assertGradientSupport, checkGradientSupport, explainGradientError } from './gradient-support';
 import { selectBackend } from './select-backend';
-import { createTinyConvNet, createTinyGraphModel, describeOnBackends, expectNoLeak } from './testing/index';
+import {
+  createTinyConvNet,
+  createTinyGraphModel,
+  createTinyLayersModel,
+  describeOnBackends,
+  expectNoLeak,
+} from './testing/index';
 import { installWasmGradients, uninstallWasmGradients } from './wasm/install';
 
 describeOnBackends('gradient capability check', () => {
@@ -18,6 +25,22 @@ describeOnBackends('gradient capability check', () => {
       expect(report.workingBackends).toContain(tf.getBackend());
     });
     tiny.dispose();
+  });
+
+  it('finds no gap for a tfjs-layers model with fused conv and dense activations', async () => {
+    const model = createTinyLayersModel(1);
+    const classifier = fromLayersModel(model);
+    await expectNoLeak(async () => {
+      const report = await checkGradientSupport(classifier);
+      expect(report.gaps).toEqual([]);
+      expect(report.kernels.some((kernel) => kernel.endsWith('__op'))).toBe(true);
+      // The check agrees with what differentiating actually does.
+      const x = tf.ones([1, 8, 8, 3]) as tf.Tensor4D;
+      const gradient = tf.grad((input) => tf.sum(classifier.logits(input as tf.Tensor4D)))(x);
+      expect(gradient.shape).toEqual([1, 8, 8, 3]);
+      tf.dispose([x, gradient]);
+    });
+    model.dispose();
   });
 });
 

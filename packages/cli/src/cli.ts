@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import * as tf from '@tensorflow/tfjs-core';
 import { runCli } from './run-cli';
+
+// An application, not a library: no tfjs development banners ("looks like you are running in Node").
+tf.env().set('PROD', true);
 
 runCli(process.argv.slice(2)).then(
   (code) => {

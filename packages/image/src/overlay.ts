@@ -24,7 +24,7 @@ export interface OverlayOptions {
  * @returns a new `[N, H, W, 3]` float32 tensor in [0, 1].
  *
  * ```ts
- * const heat = normalizeAttribution(gradCam(model, images, classIndex));
+ * const heat = normalizeAttribution(await gradCam(model, images, { target: classIndex }));
  * const picture = overlay(images, heat, { alpha: 0.4, colormap: 'jet' });
  * ```
  */

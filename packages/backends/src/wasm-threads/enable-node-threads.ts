@@ -71,7 +71,7 @@ let enabled: WasmThreadsResult | null = null;
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { enableWasmThreadsInNode } from './wasm-threads/enable-node-threads';
+ * import { enableWasmThreadsInNode } from '@netlens/backends';
  *
  * const { threads, reason } = await enableWasmThreadsInNode();
  * await tf.setBackend('wasm');

@@ -38,7 +38,7 @@ Usage: netlens demo [--out <dir>] [--backend <name>] [--seed <n>] [--json]
 
 Writes into the output folder (default ./netlens-out):
   saliency.png         every digit by input and ${DEMO_METHODS.join(', ')}
-  <digit>-<method>.png each map on its own
+  mnist-<digit>-<method>.png  each map on its own
   report.html          all pictures in one self-contained page, with timings
 and prints a summary table (backend, timings, what each file is).
 
@@ -71,7 +71,9 @@ Examples:
     ];
     if (quiet) {
       const timings = Object.fromEntries(parts.map((part) => [part.name, part.milliseconds]));
-      io.stdout(`${JSON.stringify({ backend: backend.name, folder, timings, files }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ backend: backend.name, folder: relative(process.cwd(), folder) || '.', timings, files }, null, 2)}\n`,
+      );
     } else {
       const table = parts.map((part) => `| ${part.name} | ${(part.milliseconds / 1000).toFixed(1)} s |`);
       io.stdout(

@@ -1,7 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seededValues } from '@netlens/backends';
 import { readImage } from '@netlens/image/node';
+import { SQUEEZENET11_WEIGHT_SHAPES } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../__fixtures__/capture-io';
@@ -51,6 +54,76 @@ describe('netlens saliency', () => {
     sheet.dispose();
     input.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('loads SqueezeNet 1.1 from a weights-only model.json, as convert-squeezenet.py writes it', async () => {
+    const weightsFolder = join(folder, 'squeezenet');
+    mkdirSync(weightsFolder);
+    const specs = Object.entries(SQUEEZENET11_WEIGHT_SHAPES).map(([name, shape]) => ({
+      name,
+      shape: [...shape],
+      dtype: 'float32' as const,
+    }));
+    const sizes = specs.map((spec) => spec.shape.reduce((a, b) => a * b, 1));
+    const values = seededValues(
+      sizes.reduce((a, b) => a + b, 0),
+      3,
+      -0.05,
+      0.05,
+    );
+    writeFileSync(join(weightsFolder, 'weights.bin'), new Uint8Array(values.buffer));
+    writeFileSync(
+      join(weightsFolder, 'model.json'),
+      JSON.stringify({ weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
+    );
+    const io = captureIo();
+    const out = join(folder, 'squeezenet-maps');
+    const code = await runCli(
+      [
+        'saliency',
+        '--model',
+        'squeezenet',
+        '--weights',
+        join(weightsFolder, 'model.json'),
+        '--method',
+        'gradcam',
+        '--image',
+        fileURLToPath(new URL('../../../models/assets/samples/chelsea.png', import.meta.url)),
+        '--backend',
+        'wasm',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    expect(io.err).not.toMatch(/netlens saliency:/);
+    expect(io.err).toMatch(/saliency \[#+\] 100%/);
+    expect(code).toBe(0);
+    const before = tf.memory().numTensors;
+    const picture = await readImage(join(out, 'chelsea-gradcam.png'));
+    expect(picture.shape).toEqual([1, 224, 224, 3]);
+    picture.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    writeFileSync(
+      join(weightsFolder, 'broken.json'),
+      JSON.stringify({ weightsManifest: [{ paths: ['weights.bin'], weights: specs.slice(1) }] }),
+    );
+    const broken = captureIo();
+    expect(
+      await runCli(
+        [
+          'saliency',
+          '--model',
+          'squeezenet',
+          '--weights',
+          join(weightsFolder, 'broken.json'),
+          '--backend',
+          'cpu',
+        ],
+        broken,
+      ),
+    ).toBe(3);
+    expect(broken.err).toMatch(/--weights: cannot load .*broken\.json/);
   });
 
   it('names the argument and exits 2 or 3 on bad command lines and inputs', async () => {

@@ -11,7 +11,10 @@ export async function chooseBackend(value: string | undefined): Promise<Selected
     throw new CliError(`--backend: unknown backend '${wanted}'; choose from ${BACKEND_HELP}.`);
   }
   try {
-    return await selectBackend(wanted === 'auto' ? 'auto' : [wanted as BackendName]);
+    // An explicit --backend wins over NETLENS_BACKEND; with auto the environment may pick.
+    return await selectBackend(wanted === 'auto' ? 'auto' : [wanted as BackendName], {
+      readEnvironment: wanted === 'auto',
+    });
   } catch (error) {
     throw new CliError(`--backend ${wanted}: ${(error as Error).message}`, EXIT_CODES.failure);
   }

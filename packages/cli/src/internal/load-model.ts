@@ -1,8 +1,14 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ImageClassifier, Preprocess } from '@netlens/backends';
-import { IMAGENET_CLASSES, loadSqueezeNet11Weights, mnistClassifier, squeezeNet11 } from '@netlens/models';
-import { fileSystemHandler, loadClassifier } from '@netlens/models/node';
+import {
+  IMAGENET_CLASSES,
+  loadSqueezeNet11Weights,
+  mnistClassifier,
+  squeezeNet11,
+  type WeightArtifacts,
+} from '@netlens/models';
+import { loadClassifier } from '@netlens/models/node';
 import { CliError, EXIT_CODES } from './cli-error';
 
 /** A classifier the command line loaded, with what it needs to free it. */
@@ -56,15 +62,15 @@ export async function loadModel(
     const weightsPath = resolve(options.weights);
     if (!existsSync(weightsPath))
       throw new CliError(`--weights: no file at ${weightsPath}.`, EXIT_CODES.input);
-    const artifacts = await fileSystemHandler(weightsPath).load?.();
-    if (!artifacts?.weightSpecs || !artifacts.weightData) {
-      throw new CliError(`--weights: ${weightsPath} lists no weights.`, EXIT_CODES.input);
+    let classifier: ImageClassifier & { dispose(): void };
+    try {
+      classifier = squeezeNet11(loadSqueezeNet11Weights(readWeightsManifest(weightsPath)));
+    } catch (error) {
+      throw new CliError(
+        `--weights: cannot load ${weightsPath}: ${(error as Error).message}`,
+        EXIT_CODES.input,
+      );
     }
-    const weights = loadSqueezeNet11Weights({
-      weightSpecs: artifacts.weightSpecs,
-      weightData: artifacts.weightData,
-    });
-    const classifier = squeezeNet11(weights);
     return {
       name: 'squeezenet',
       classifier,
@@ -92,4 +98,23 @@ export async function loadModel(
   } catch (error) {
     throw new CliError(`--model: could not load '${spec}': ${(error as Error).message}`, EXIT_CODES.input);
   }
+}
+
+/**
+ * Reads a weights-only `model.json` (a `weightsManifest` and its `.bin` shards, as
+ * `convert-squeezenet.py` writes) into weight specs and one buffer.
+ */
+function readWeightsManifest(path: string): WeightArtifacts {
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    weightsManifest?: { paths: string[]; weights: WeightArtifacts['weightSpecs'] }[];
+  };
+  if (!Array.isArray(manifest.weightsManifest)) throw new Error("it has no 'weightsManifest'");
+  const weightSpecs = manifest.weightsManifest.flatMap((group) => [...group.weights]);
+  const shards = manifest.weightsManifest.flatMap((group) =>
+    group.paths.map((shard) => {
+      const bytes = readFileSync(join(dirname(path), shard));
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    }),
+  );
+  return { weightSpecs, weightData: shards };
 }
