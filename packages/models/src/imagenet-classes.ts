@@ -12,7 +12,7 @@
  * IMAGENET_CLASSES[281]; // 'tabby'
  * ```
  */
-export const IMAGENET_CLASSES: readonly string[] = Object.freeze([
+export const IMAGENET_CLASSES: readonly string[] = /* @__PURE__ */ Object.freeze([
   'tench',
   'goldfish',
   'great white shark',

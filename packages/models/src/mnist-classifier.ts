@@ -6,7 +6,7 @@ import { MNIST_WEIGHT_SPECS, MNIST_WEIGHTS_BASE64 } from './internal/mnist-weigh
 export const MNIST_LAYER_NAMES = ['conv1', 'pool1', 'conv2', 'pool2', 'dense1'] as const;
 
 /** The digit each logit stands for. */
-export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
+export const MNIST_CLASS_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze([
   '0',
   '1',
   '2',

@@ -54,7 +54,7 @@ const NUM_CLASSES = 1000;
  *
  * A fire layer's output is the concatenation `[expand1x1, expand3x3]` after their ReLUs.
  */
-export const SQUEEZENET11_LAYER_NAMES: readonly string[] = Object.freeze([
+export const SQUEEZENET11_LAYER_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze([
   'conv1',
   'pool1',
   'fire2',
@@ -107,7 +107,7 @@ const CONVS: readonly ConvSpec[] = convSpecs();
  * SQUEEZENET11_WEIGHT_SHAPES['features.3.expand3x3.weight']; // [3, 3, 16, 64]
  * ```
  */
-export const SQUEEZENET11_WEIGHT_SHAPES: Readonly<Record<string, readonly number[]>> = Object.freeze(
+export const SQUEEZENET11_WEIGHT_SHAPES: Readonly<Record<string, readonly number[]>> = /* @__PURE__ */ Object.freeze(
   Object.fromEntries(
     CONVS.flatMap(({ name, kernel, inChannels, outChannels }) => [
       [`${name}.weight`, Object.freeze([kernel, kernel, inChannels, outChannels])],

@@ -27,7 +27,7 @@ export type PreprocessPreset = 'imagenet' | 'inception' | 'caffe' | 'none';
 export type Preprocess = PreprocessPreset | PreprocessSpec | ((images: tf.Tensor4D) => tf.Tensor4D);
 
 /** torchvision's ImageNet normalisation, in `[0, 1]` pixel units. */
-export const IMAGENET_PREPROCESS: Readonly<PreprocessSpec> = Object.freeze({
+export const IMAGENET_PREPROCESS: Readonly<PreprocessSpec> = /* @__PURE__ */ Object.freeze({
   mean: Object.freeze([0.485, 0.456, 0.406]),
   std: Object.freeze([0.229, 0.224, 0.225]),
 });

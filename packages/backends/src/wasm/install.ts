@@ -48,7 +48,7 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
 ]);
 
 /** Names of the kernels netlens registers or replaces on wasm, for reports. */
-export const WASM_GRADIENT_KERNELS: readonly string[] = Object.freeze([...FACTORIES.keys()]);
+export const WASM_GRADIENT_KERNELS: readonly string[] = /* @__PURE__ */ Object.freeze([...FACTORIES.keys()]);
 
 /**
  * What {@link installWasmGradients} replaced, kept on `globalThis` (as tfjs keeps its registries)

@@ -14,7 +14,7 @@ export type IntegrationMethod =
   | 'gausslegendre';
 
 /** Every {@link IntegrationMethod}, in Captum's order. */
-export const INTEGRATION_METHODS: readonly IntegrationMethod[] = Object.freeze([
+export const INTEGRATION_METHODS: readonly IntegrationMethod[] = /* @__PURE__ */ Object.freeze([
   'riemann_left',
   'riemann_right',
   'riemann_middle',
