@@ -1,5 +1,7 @@
 export type { DeconvnetOptions } from './deconvnet';
 export { deconvnet } from './deconvnet';
+export type { DeconvnetFeatureViewOptions } from './deconvnet-feature-view';
+export { deconvnetFeatureView } from './deconvnet-feature-view';
 export type {
   DeletionInsertionMode,
   DeletionInsertionOptions,
@@ -26,6 +28,8 @@ export type {
 export { integratedGradients } from './integrated-gradients';
 export type { ChannelReduction } from './internal/channel-reduction';
 export type { ScoreFunction, Target, TargetOptions } from './internal/targets';
+export type { RunSaliencyMethodOptions, SaliencyMethodName } from './methods-by-name';
+export { runSaliencyMethod, SALIENCY_METHOD_DESCRIPTIONS, SALIENCY_METHOD_NAMES } from './methods-by-name';
 export type { OcclusionOptions } from './occlusion';
 export { occlusion } from './occlusion';
 export type { SanityCheckOptions, SanityCheckResult } from './sanity-check';
@@ -36,5 +40,3 @@ export type { SaliencyMethod, SmoothGradOptions, SmoothGradVariant } from './smo
 export { smoothGrad } from './smooth-grad';
 export type { VanillaGradientOptions } from './vanilla-gradient';
 export { vanillaGradient } from './vanilla-gradient';
-export type { RunSaliencyMethodOptions, SaliencyMethodName } from './methods-by-name';
-export { runSaliencyMethod, SALIENCY_METHOD_DESCRIPTIONS, SALIENCY_METHOD_NAMES } from './methods-by-name';
