@@ -5,6 +5,8 @@ export type { ImageFormat } from './detect-image-format';
 export { detectImageFormat } from './detect-image-format';
 export type { FromCanvasOptions, PixelSource } from './from-canvas';
 export { fromCanvas } from './from-canvas';
+export type { EncodeGifOptions, GifFrame, RawFrame } from './gif';
+export { encodeGif } from './gif';
 export type { GridOptions } from './grid';
 export { grid } from './grid';
 export type { Color } from './internal/tensor-checks';
