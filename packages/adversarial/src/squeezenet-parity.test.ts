@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
+import { loadSqueezeNet11Weights, squeezeNet11 } from '@netlens/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fgsm } from './fgsm';
+import { pgd } from './pgd';
+
+// FGSM and one PGD step (L∞ and L2) on SqueezeNet 1.1 with the same (seeded torchvision) weights and
+// pixels as PyTorch computes them, written as torchattacks writes them (scripts/torch-reference.py).
+const PYTHON = '/usr/bin/python3';
+const CONVERTER = fileURLToPath(new URL('../../models/scripts/convert-squeezenet.py', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('../scripts/torch-reference.py', import.meta.url));
+const torchProbe = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+if (torchProbe.status !== 0 && process.env.CI === 'true')
+  throw new Error('CI needs python3-torch for this parity test');
+
+const SIZE = 66;
+const directory = mkdtempSync(join(tmpdir(), 'netlens-adversarial-parity-'));
+const floats = (name: string) =>
+  new Float32Array(new Uint8Array(readFileSync(join(directory, 'r', name))).buffer);
+const run = (script: string, args: string[]) => {
+  const result = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr || result.error}`);
+};
+
+let weights: { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } | undefined;
+let labels: number[] = [];
+
+beforeAll(() => {
+  if (torchProbe.status !== 0) return;
+  run(CONVERTER, [
+    '--random-seed',
+    '0',
+    '--out',
+    join(directory, 'w'),
+    '--dump-reference',
+    join(directory, 'r'),
+    '--size',
+    String(SIZE),
+    '--batch',
+    '2',
+  ]);
+  run(REFERENCE, [join(directory, 'w'), join(directory, 'r')]);
+  const manifest = JSON.parse(readFileSync(join(directory, 'w', 'model.json'), 'utf8'));
+  const bytes = readFileSync(join(directory, 'w', 'weights.bin'));
+  weights = {
+    weightSpecs: manifest.weightsManifest[0].weights,
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  };
+  labels = JSON.parse(readFileSync(join(directory, 'r', 'labels.json'), 'utf8')).labels;
+});
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/**
+ * Compares a sign step with PyTorch's: equal within float32 tolerance wherever the gradient is not
+ * negligible. Where |∇| < 1e-4·max|∇| the two float32 gradients may disagree on the sign itself (or
+ * one may be exactly 0), so there a value may differ by at most one step; such flips must be rare.
+ */
+async function expectSignStepClose(
+  actual: tf.Tensor,
+  expected: Float32Array,
+  gradient: Float32Array,
+  step: number,
+) {
+  const values = await actual.data();
+  let largest = 0;
+  for (const g of gradient) largest = Math.max(largest, Math.abs(g));
+  let flipped = 0;
+  let worst = 0;
+  for (let i = 0; i < values.length; i++) {
+    const difference = Math.abs((values[i] as number) - (expected[i] as number));
+    if (Math.abs(gradient[i] as number) < 1e-4 * largest) {
+      expect(difference).toBeLessThanOrEqual(2 * step + 1e-6);
+      if (difference > 1e-6) flipped++;
+    } else worst = Math.max(worst, difference);
+  }
+  expect(worst).toBeLessThan(1e-6);
+  console.log(
+    `sign step ${step.toFixed(4)}: ${flipped} of ${values.length} values flipped at |∇| < 1e-4·max`,
+  );
+  expect(flipped / values.length).toBeLessThan(1e-3);
+}
+
+describeOnBackends('attacks on SqueezeNet 1.1 equal PyTorch (torchattacks formulas)', () => {
+  it.skipIf(torchProbe.status !== 0)('FGSM, one PGD-L∞ step and one PGD-L2 step', async () => {
+    const model = squeezeNet11(loadSqueezeNet11Weights(weights!));
+    await expectNoLeak(async () => {
+      const images = tf.tensor4d(floats('input.bin'), [2, SIZE, SIZE, 3]);
+      const gradient = floats('grad.bin');
+      const signed = await fgsm(model, images, { epsilon: 8 / 255, labels });
+      await expectSignStepClose(signed, floats('fgsm.bin'), gradient, 8 / 255);
+      const linf = await pgd(model, images, {
+        epsilon: 8 / 255,
+        stepSize: 2 / 255,
+        numSteps: 1,
+        randomStart: false,
+        labels,
+      });
+      await expectSignStepClose(linf, floats('pgd-linf.bin'), gradient, 2 / 255);
+      const l2 = await pgd(model, images, {
+        norm: 'l2',
+        epsilon: 0.5,
+        stepSize: 1,
+        numSteps: 1,
+        randomStart: false,
+        labels,
+      });
+      await expectTensorsClose(l2, floats('pgd-l2.bin'));
+      tf.dispose([images, signed, linf, l2]);
+    });
+    model.dispose();
+  });
+});
