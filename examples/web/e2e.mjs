@@ -125,6 +125,47 @@ try {
         `${backend} ${method}: heatmap drawn (${await page.textContent('#saliency-status')}); std ${stats.std.toFixed(1)}, mean |heatmap − input| ${stats.difference.toFixed(1)} levels`,
       );
     }
+    // The fooling image: digit 7 pushed to 8 must be classified as 8 and differ from the original.
+    await page.selectOption('#fooling-target', '8');
+    await page.click('#fooling-run');
+    await page.waitForSelector('#fooling-status:is([data-status="done"], [data-status="error"])', {
+      timeout: 120_000,
+    });
+    const fooled = await page.evaluate(() => {
+      const canvas = document.getElementById('fooling-canvas');
+      return { predicted: canvas.dataset.predicted, target: canvas.dataset.target };
+    });
+    const foolingStats = await page.evaluate(canvasStats, ['fooling-canvas', 'fooling-original']);
+    await page.locator('#fooling').screenshot({ path: join(artifacts, `${backend}-fooling.png`) });
+    check(
+      fooled.predicted === '8' &&
+        fooled.target === '8' &&
+        foolingStats.std > 10 &&
+        foolingStats.difference > 1,
+      `${backend} fooling: the fooling image is classified as the target (${await page.textContent('#fooling-status')}; ${await page.textContent('#fooling-caption')}); mean |fooled − original| ${foolingStats.difference.toFixed(1)} levels`,
+    );
+    // The class visualization grows live: the canvas changes while it runs, and the objective rises.
+    await page.selectOption('#classviz-class', '2');
+    await page.fill('#classviz-steps', '60');
+    await page.click('#classviz-run');
+    await page.waitForFunction(
+      () => Number(document.getElementById('classviz-canvas').dataset.steps ?? 0) >= 5,
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
+    const early = await page.evaluate(() => document.getElementById('classviz-canvas').toDataURL());
+    await page.waitForSelector('#classviz-status:is([data-status="done"], [data-status="error"])', {
+      timeout: 300_000,
+    });
+    const late = await page.evaluate(() => document.getElementById('classviz-canvas').toDataURL());
+    const grown = await page.evaluate(() => ({ ...document.getElementById('classviz-canvas').dataset }));
+    await page.locator('#classviz').screenshot({ path: join(artifacts, `${backend}-classviz.png`) });
+    check(
+      early !== late && Number(grown.objectiveRise) > 0 && Number(grown.probability) > 0.5,
+      `${backend} classviz: the image grew live (${await page.textContent('#classviz-status')}); objective rose by ${Number(grown.objectiveRise).toFixed(2)}; p(2) = ${Number(grown.probability).toFixed(3)}`,
+    );
     await page.screenshot({ path: join(artifacts, `${backend}-page.png`), fullPage: true });
     check(errors.length === 0, `${backend}: no page errors${errors.length ? ` (${errors.join('; ')})` : ''}`);
     await page.close();

@@ -1,8 +1,12 @@
+import { setUpClassviz } from './sections/classviz';
+import { setUpFooling } from './sections/fooling';
 import { setUpSaliency } from './sections/saliency';
 import { setUp } from './sections/setup';
 import { element, report } from './state';
 
 setUpSaliency();
+setUpFooling();
+setUpClassviz();
 setUp().then(
   () => {
     document.body.dataset.ready = 'true';

@@ -1,12 +1,22 @@
 import { parseArgs } from 'node:util';
+import { attackEvalCommand } from './commands/attack-eval';
 import { backendsCommand } from './commands/backends';
+import { classvizCommand } from './commands/classviz';
 import { demoCommand } from './commands/demo';
+import { foolCommand } from './commands/fool';
 import { saliencyCommand } from './commands/saliency';
 import { CliError, EXIT_CODES } from './internal/cli-error';
 import type { Command } from './internal/command';
 import { type CliIo, processIo } from './internal/io';
 
-const COMMANDS: readonly Command[] = [demoCommand, saliencyCommand, backendsCommand];
+const COMMANDS: readonly Command[] = [
+  demoCommand,
+  saliencyCommand,
+  foolCommand,
+  attackEvalCommand,
+  classvizCommand,
+  backendsCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

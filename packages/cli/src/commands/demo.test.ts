@@ -24,18 +24,31 @@ describe('netlens demo', () => {
       files: { path: string; description: string }[];
     };
     expect(result.backend).toBe('wasm');
-    expect(Object.keys(result.timings)).toContain('saliency');
+    expect(Object.keys(result.timings)).toEqual(
+      expect.arrayContaining(['saliency', 'fooling images', 'class visualization']),
+    );
     const pngs = result.files.filter((file) => file.path.endsWith('.png'));
-    expect(pngs.length).toBeGreaterThanOrEqual(61);
+    expect(pngs.length).toBeGreaterThanOrEqual(61 + 11 + 12);
     const before = tf.memory().numTensors;
     for (const file of pngs) {
       const bytes = readFileSync(isAbsolute(file.path) ? file.path : resolve(file.path));
       expect([...bytes.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
       const image = await decodeImage(bytes);
-      const [height, width] = image.shape.slice(1);
+      const [height, width] = image.shape.slice(1) as [number, number];
       if (file.path.endsWith('saliency.png')) {
         expect(width).toBeGreaterThan(7 * 112);
         expect(height).toBeGreaterThan(10 * 112);
+      } else if (file.path.endsWith('fooling.png')) {
+        expect(width).toBeGreaterThan(6 * 112);
+        expect(height).toBeGreaterThan(5 * 112);
+      } else if (file.path.endsWith('classviz.png')) {
+        expect(width).toBeGreaterThan(10 * 112);
+      } else if (file.path.endsWith('classviz-steps.png')) {
+        expect([height > 10 * 112, width > 10 * 112]).toEqual([true, true]);
+      } else if (/class-\d\.png$/.test(file.path)) {
+        expect([height, width]).toEqual([112, 112]);
+      } else if (file.path.endsWith('-fooled.png')) {
+        expect([height, width]).toEqual([112 + 4, 3 * 112 + 8]);
       } else {
         expect([height, width]).toEqual([28, 28]);
       }
@@ -46,6 +59,9 @@ describe('netlens demo', () => {
     expect(tf.memory().numTensors).toBe(before);
     const report = readFileSync(join(folder, 'report.html'), 'utf8');
     expect(report).toContain('<h2>Saliency maps</h2>');
+    expect(report).toMatch(/<h2>Fooling images<\/h2><p>[^<]*10 of 10 digits fooled/);
+    expect(report).toMatch(/<h2>Class visualization<\/h2><p>[^<]*assigns 10 of 10 images to their digit/);
+    expect(readFileSync(join(folder, 'classviz.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a');
     expect(report).toMatch(/src="data:image\/png;base64,iVBORw0KGgo/);
     expect(report).not.toMatch(/<script|https?:\/\//);
   });

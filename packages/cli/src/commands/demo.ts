@@ -9,6 +9,8 @@ import { formatFiles, outputFolder, type WrittenFile } from '../internal/output'
 import { parseNumber } from '../internal/parse-values';
 import { createProgress } from '../internal/progress';
 import { type ReportSection, writeReport } from '../internal/report';
+import { writeClassVisualizations } from './classviz';
+import { writeFoolingImages } from './fool';
 import { writeSaliencyMaps } from './saliency';
 
 const DEMO_METHODS: SaliencyMethodName[] = [
@@ -39,6 +41,10 @@ Usage: netlens demo [--out <dir>] [--backend <name>] [--seed <n>] [--json]
 Writes into the output folder (default ./netlens-out):
   saliency.png         every digit by input and ${DEMO_METHODS.join(', ')}
   mnist-<digit>-<method>.png  each map on its own
+  fooling.png          every digit pushed into another class (CS231n fooling images), with the
+                       magnified difference; mnist-<digit>-fooled.png one by one
+  classviz.png         what the classifier thinks each digit looks like (CS231n class visualization),
+                       classviz-steps.png every 10 steps, classviz.gif growing
   report.html          all pictures in one self-contained page, with timings
 and prints a summary table (backend, timings, what each file is).
 
@@ -55,7 +61,11 @@ Examples:
     const quiet = Boolean(values.json);
     const backend = await chooseBackend(values.backend as string | undefined);
     if (!quiet) io.stderr(`backend: ${backend.name} (${backend.reason})\n`);
-    const parts = [await saliencyPart(folder, seed, io, quiet)];
+    const parts = [
+      await saliencyPart(folder, seed, io, quiet),
+      await foolingPart(folder, seed, io, quiet),
+      await classvizPart(folder, seed, io, quiet),
+    ];
     const report = writeReport(
       folder,
       'netlens demo',
@@ -78,8 +88,10 @@ Examples:
       const table = parts.map((part) => `| ${part.name} | ${(part.milliseconds / 1000).toFixed(1)} s |`);
       io.stdout(
         `backend: ${backend.name}\n\n| part | time |\n|---|---|\n${table.join('\n')}\n\n` +
-          `${formatFiles(files.filter((file) => !file.description.includes(' map of ')))}\n\n` +
-          `(and ${files.filter((file) => file.description.includes(' map of ')).length} single maps <image>-<method>.png in ${relative(process.cwd(), folder) || '.'}; open report.html)\n`,
+          `${formatFiles(files)}
+
+Open ${relative(process.cwd(), report) || report} to see everything.
+`,
       );
     }
     return 0;
@@ -113,6 +125,93 @@ async function saliencyPart(folder: string, seed: number, io: CliIo, quiet: bool
     };
   } finally {
     images.dispose();
+    model.dispose();
+  }
+}
+
+async function foolingPart(folder: string, seed: number, io: CliIo, quiet: boolean): Promise<DemoPart> {
+  const start = performance.now();
+  const model = await loadModel('mnist');
+  const { images, names } = await loadImages(bundledSamplePaths('mnist'), model.classifier);
+  try {
+    const { rows, files } = await writeFoolingImages(model, images, names, {
+      target: 'randomOther',
+      seed,
+      learningRate: 1,
+      maxIterations: 100,
+      folder,
+      progress: createProgress(io, 'fooling images', 100, quiet),
+    });
+    const sheet = files.find((file) => file.path.endsWith('fooling.png'));
+    const iterations = rows.map((row) => row.iterations).sort((a, b) => a - b);
+    const fooled = rows.filter((row) => row.success).length;
+    return {
+      name: 'fooling images',
+      milliseconds: performance.now() - start,
+      files,
+      section: {
+        title: 'Fooling images',
+        text: `CS231n's fooling images: gradient ascent on a random other class's raw score with L2-normalised steps (learning rate 1), stopping when the classifier predicts it. ${fooled} of ${rows.length} digits fooled; median ${iterations[Math.floor((iterations.length - 1) / 2)]} steps.`,
+        pictures: sheet
+          ? [
+              {
+                path: sheet.path,
+                caption:
+                  'per digit: original (its class), fooling image (the target class), magnified difference',
+              },
+            ]
+          : [],
+        facts: rows.map((row) => [
+          row.image,
+          `${row.predicted} → ${row.target}: ${row.success ? 'fooled' : 'not fooled'} in ${row.iterations} steps`,
+        ]),
+      },
+    };
+  } finally {
+    images.dispose();
+    model.dispose();
+  }
+}
+
+async function classvizPart(folder: string, seed: number, io: CliIo, quiet: boolean): Promise<DemoPart> {
+  const start = performance.now();
+  const model = await loadModel('mnist');
+  try {
+    const classes = Array.from({ length: 10 }, (_, digit) => digit);
+    const { rows, files } = await writeClassVisualizations(model, classes, {
+      seed,
+      iterations: 100,
+      snapshotEvery: 10,
+      folder,
+      gif: true,
+      progress: createProgress(io, 'class visualization', 100, quiet),
+    });
+    const picture = (name: string) => files.find((file) => file.path.endsWith(name));
+    const pictures = [
+      {
+        file: picture('classviz.png'),
+        caption: 'digits 0–9 as the classifier imagines them, with its probability',
+      },
+      { file: picture('classviz-steps.png'), caption: 'each digit (rows) after 10, 20, … 100 steps' },
+    ].flatMap(({ file, caption }) => (file ? [{ path: file.path, caption }] : []));
+    const confident = rows.filter(
+      (row) => row.predicted === row.targetClass && row.probability >= 0.9,
+    ).length;
+    return {
+      name: 'class visualization',
+      milliseconds: performance.now() - start,
+      files,
+      section: {
+        title: 'Class visualization',
+        text: `CS231n's class visualization: from seeded noise, 100 steps of gradient ascent on each digit's raw score minus 1e-3·‖I‖², with jitter and a blur every 10 steps, all ten digits in one batch. The classifier assigns ${confident} of 10 images to their digit with probability ≥ 0.9.`,
+        pictures,
+        facts: rows.map((row) => [
+          `digit ${row.targetClass}`,
+          `p = ${row.probability.toFixed(3)}; objective ${row.objectiveStart.toFixed(1)} → ${row.objectiveEnd.toFixed(1)}`,
+        ]),
+      },
+    };
+  } finally {
     model.dispose();
   }
 }

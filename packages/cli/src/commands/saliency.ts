@@ -114,7 +114,14 @@ export async function writeSaliencyMaps(
       pictures.push(picture);
       for (const [n, name] of names.entries()) {
         const one = tf.slice(picture, [n, 0, 0, 0], [1, -1, -1, -1]);
-        await writePicture(files, options.folder, `${name}-${method}.png`, one, `${method} map of ${name}`);
+        await writePicture(
+          files,
+          options.folder,
+          `${name}-${method}.png`,
+          one,
+          `${method} map of ${name}`,
+          true,
+        );
         one.dispose();
       }
     }

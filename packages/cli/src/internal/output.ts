@@ -8,6 +8,8 @@ import { CliError, EXIT_CODES } from './cli-error';
 export interface WrittenFile {
   path: string;
   description: string;
+  /** One of many per-image files (left out of summaries, which count them instead). */
+  detail?: boolean;
 }
 
 /** The output folder, created if missing; a usage error when it cannot be. */
@@ -28,15 +30,22 @@ export async function writePicture(
   name: string,
   image: tf.Tensor3D | tf.Tensor4D,
   description: string,
+  detail = false,
 ): Promise<string> {
   const path = join(folder, name);
   await writePng(path, image);
-  files.push({ path: relative(process.cwd(), path) || path, description });
+  files.push({ path: relative(process.cwd(), path) || path, description, ...(detail ? { detail } : {}) });
   return path;
 }
 
-/** `files` as a Markdown table for the terminal. */
+/** `files` as a Markdown table for the terminal; per-image files are counted, not listed. */
 export function formatFiles(files: readonly WrittenFile[]): string {
-  const rows = files.map((file) => `| ${file.path} | ${file.description.replace(/\|/g, '\\|')} |`);
-  return ['| file | what it shows |', '|---|---|', ...rows].join('\n');
+  const rows = files
+    .filter((file) => !file.detail)
+    .map((file) => `| ${file.path} | ${file.description.replace(/\|/g, '\\|')} |`);
+  const details = files.filter((file) => file.detail).length;
+  const table = ['| file | what it shows |', '|---|---|', ...rows].join('\n');
+  return details > 0
+    ? `${table}\n\n(and ${details} per-image files beside them; --json lists every file)`
+    : table;
 }
