@@ -12,6 +12,7 @@ import { createIdentityConfig } from './identity';
 import { WASM } from './internal-wasm-backend';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolWithArgmaxConfig } from './max-pool-with-argmax';
+import { createSignConfig } from './sign';
 import { createSplitVConfig } from './split-v';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
@@ -45,6 +46,7 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   ['SplitV', wrapping('SplitV', createSplitVConfig)],
   ['Identity', wrapping('Identity', createIdentityConfig)],
   ['Cast', wrapping('Cast', createCastConfig)],
+  ['Sign', wrapping('Sign', createSignConfig)],
 ]);
 
 /** Names of the kernels netlens registers or replaces on wasm, for reports. */
