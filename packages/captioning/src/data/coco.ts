@@ -1,0 +1,313 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, NetlensError, seededRandom } from '@netlens/backends';
+
+/** Options for {@link loadCocoCaptions}. */
+export interface LoadCocoCaptionsOptions {
+  /**
+   * Read the 512-dimensional PCA features (`*_vgg16_fc7_pca.h5`) rather than the 4096-dimensional
+   * fc7 ones (`*_vgg16_fc7.h5`), as CS231n's `load_coco_data(pca_features=True)`. Ignored when
+   * `coco2014_captions.h5` holds `train_features`/`val_features` itself. Default `true`.
+   */
+  pcaFeatures?: boolean;
+  /**
+   * Keep this many training captions, drawn at random with replacement as CS231n's `max_train`
+   * does (seeded here). Default: all.
+   */
+  maxTrain?: number;
+  /** Seed of the `maxTrain` draw. Default `0`. */
+  seed?: number;
+}
+
+/** A 2-D array as a flat typed array and its shape. */
+export interface Array2D<T extends Float32Array | Int32Array> {
+  data: T;
+  shape: [number, number];
+}
+
+/** The CS231n COCO captioning data, with CS231n's keys in camelCase. No tensors. */
+export interface CocoCaptionData {
+  /** `[numCaptions, T]` word ids, `<START> … <END>` padded with `<NULL>` (`train_captions`). */
+  trainCaptions: Array2D<Int32Array>;
+  /** The image (row of `trainFeatures`) of each training caption (`train_image_idxs`). */
+  trainImageIdxs: Int32Array;
+  /** `val_captions`. */
+  valCaptions: Array2D<Int32Array>;
+  /** `val_image_idxs`. */
+  valImageIdxs: Int32Array;
+  /** `[numImages, D]` image features (`train_features`; D = 512 with PCA, 4096 without). */
+  trainFeatures: Array2D<Float32Array>;
+  /** `val_features`. */
+  valFeatures: Array2D<Float32Array>;
+  /** Word of each id, the specials `<NULL> <START> <END> <UNK>` first (`idx_to_word`). */
+  idxToWord: string[];
+  /** Id of each word (`word_to_idx`). */
+  wordToIdx: Record<string, number>;
+  /** Flickr URL of each training image (`train_urls`); empty when the file is missing. */
+  trainUrls: string[];
+  /** `val_urls`; empty when the file is missing. */
+  valUrls: string[];
+}
+
+interface H5Dataset {
+  readonly shape: number[] | null;
+  readonly value: unknown;
+}
+interface H5File {
+  get(name: string): unknown;
+  keys(): string[];
+  close(): unknown;
+}
+interface H5Module {
+  ready: Promise<unknown>;
+  File: new (filename: string, mode?: 'r') => H5File;
+}
+
+async function loadH5wasm(): Promise<H5Module> {
+  let module: H5Module;
+  try {
+    // Lazy: h5wasm is an optional peer, needed only by this loader.
+    module = (await import('h5wasm/node')) as unknown as H5Module;
+  } catch (error) {
+    throw new NetlensError(
+      'UNSUPPORTED_BACKEND',
+      'Reading the COCO HDF5 files needs the optional peer dependency h5wasm (npm install h5wasm).',
+      { cause: error },
+    );
+  }
+  await module.ready;
+  return module;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readDataset(file: H5File, name: string, path: string): H5Dataset {
+  const dataset = file.get(name) as H5Dataset | null;
+  if (
+    dataset === null ||
+    typeof dataset !== 'object' ||
+    !('shape' in dataset) ||
+    !Array.isArray(dataset.shape)
+  ) {
+    throw new InvalidArgumentError(
+      'baseDir',
+      `${path} with a dataset '${name}'`,
+      `datasets ${file.keys().join(', ')}`,
+    );
+  }
+  return dataset;
+}
+
+function toInt32(value: unknown): Int32Array {
+  if (value instanceof Int32Array) return value;
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array)
+    return Int32Array.from(value, Number);
+  return Int32Array.from(value as ArrayLike<number>);
+}
+
+function toFloat32(value: unknown): Float32Array {
+  return value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
+}
+
+function matrix<T extends Float32Array | Int32Array>(
+  dataset: H5Dataset,
+  convert: (value: unknown) => T,
+  name: string,
+): Array2D<T> {
+  const shape = dataset.shape ?? [];
+  if (shape.length !== 2) {
+    throw new InvalidArgumentError('baseDir', `a 2-D dataset '${name}'`, `shape [${shape}]`);
+  }
+  return { data: convert(dataset.value), shape: [shape[0] as number, shape[1] as number] };
+}
+
+function readFeatures(file: H5File, path: string, name: string): Array2D<Float32Array> {
+  return matrix(readDataset(file, name, path), toFloat32, name);
+}
+
+async function readLines(path: string): Promise<string[]> {
+  if (!(await exists(path))) return [];
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
+/**
+ * Loads the CS231n COCO captioning data from a folder, as the assignment's `load_coco_data` does:
+ * `coco2014_captions.h5` (captions and image indices, and the features when it holds them),
+ * `{train,val}2014_vgg16_fc7[_pca].h5` (`features`), `coco2014_vocab.json` and
+ * `{train,val}2014_urls.txt`. Node only; reads HDF5 with the optional peer `h5wasm`, imported on
+ * first use.
+ *
+ * ```ts
+ * import { loadCocoCaptions } from '@netlens/captioning/node';
+ * const data = await loadCocoCaptions('datasets/coco_captioning', { maxTrain: 10_000 });
+ * const features = tf.tensor2d(data.trainFeatures.data, data.trainFeatures.shape); // [82783, 512]
+ * ```
+ * Sources: CS231n assignment 3, `cs231n/coco_utils.py`; Chen et al. 2015, "Microsoft COCO Captions".
+ * @param baseDir - the folder CS231n's `get_coco_dataset.sh` fills.
+ * @param options - PCA or full features, subsampling.
+ * @returns every array with its shape, the vocabulary and the URLs.
+ * @throws InvalidArgumentError when a file or dataset is missing or has the wrong rank.
+ * @throws NetlensError (`UNSUPPORTED_BACKEND`) when h5wasm is not installed.
+ */
+export async function loadCocoCaptions(
+  baseDir: string,
+  options: LoadCocoCaptionsOptions = {},
+): Promise<CocoCaptionData> {
+  if (typeof baseDir !== 'string' || baseDir.length === 0) {
+    throw new InvalidArgumentError('baseDir', 'a folder path', String(baseDir));
+  }
+  const { pcaFeatures = true, maxTrain, seed = 0 } = options;
+  if (maxTrain !== undefined && (!Number.isInteger(maxTrain) || maxTrain < 1)) {
+    throw new InvalidArgumentError('options.maxTrain', 'a positive integer', String(maxTrain));
+  }
+  const captionPath = join(baseDir, 'coco2014_captions.h5');
+  const vocabularyPath = join(baseDir, 'coco2014_vocab.json');
+  for (const path of [captionPath, vocabularyPath]) {
+    if (!(await exists(path)))
+      throw new InvalidArgumentError('baseDir', `a folder with ${path}`, 'no such file');
+  }
+  const h5wasm = await loadH5wasm();
+  const captionFile = new h5wasm.File(captionPath, 'r');
+  let data: Omit<CocoCaptionData, 'idxToWord' | 'wordToIdx' | 'trainUrls' | 'valUrls'>;
+  try {
+    const captions = (name: string) => matrix(readDataset(captionFile, name, captionPath), toInt32, name);
+    const indices = (name: string) => toInt32(readDataset(captionFile, name, captionPath).value);
+    const inline = captionFile.keys();
+    const features = async (split: 'train' | 'val'): Promise<Array2D<Float32Array>> => {
+      if (inline.includes(`${split}_features`))
+        return readFeatures(captionFile, captionPath, `${split}_features`);
+      const path = join(baseDir, `${split}2014_vgg16_fc7${pcaFeatures ? '_pca' : ''}.h5`);
+      if (!(await exists(path))) {
+        throw new InvalidArgumentError(
+          'baseDir',
+          `a folder with ${path} (or ${split}_features in ${captionPath})`,
+          'no such file',
+        );
+      }
+      const file = new h5wasm.File(path, 'r');
+      try {
+        return readFeatures(file, path, 'features');
+      } finally {
+        file.close();
+      }
+    };
+    data = {
+      trainCaptions: captions('train_captions'),
+      trainImageIdxs: indices('train_image_idxs'),
+      valCaptions: captions('val_captions'),
+      valImageIdxs: indices('val_image_idxs'),
+      trainFeatures: await features('train'),
+      valFeatures: await features('val'),
+    };
+  } finally {
+    captionFile.close();
+  }
+  const vocabulary = JSON.parse(await readFile(vocabularyPath, 'utf8')) as Partial<
+    Pick<CocoCaptionData, 'idxToWord' | 'wordToIdx'>
+  > & { idx_to_word?: string[]; word_to_idx?: Record<string, number> };
+  const idxToWord = vocabulary.idx_to_word;
+  const wordToIdx = vocabulary.word_to_idx;
+  if (!Array.isArray(idxToWord) || typeof wordToIdx !== 'object' || wordToIdx === null) {
+    throw new InvalidArgumentError(
+      'baseDir',
+      `${vocabularyPath} with idx_to_word and word_to_idx`,
+      'other keys',
+    );
+  }
+  if (maxTrain !== undefined) {
+    const random = seededRandom(seed);
+    const [count, length] = data.trainCaptions.shape;
+    const captions = new Int32Array(maxTrain * length);
+    const images = new Int32Array(maxTrain);
+    for (let row = 0; row < maxTrain; row++) {
+      const pick = Math.min(count - 1, Math.floor(random() * count));
+      captions.set(data.trainCaptions.data.subarray(pick * length, (pick + 1) * length), row * length);
+      images[row] = data.trainImageIdxs[pick] as number;
+    }
+    data.trainCaptions = { data: captions, shape: [maxTrain, length] };
+    data.trainImageIdxs = images;
+  }
+  return {
+    ...data,
+    idxToWord,
+    wordToIdx,
+    trainUrls: await readLines(join(baseDir, 'train2014_urls.txt')),
+    valUrls: await readLines(join(baseDir, 'val2014_urls.txt')),
+  };
+}
+
+/** Options for {@link sampleCocoMinibatch}. */
+export interface SampleCocoMinibatchOptions {
+  /** Captions per batch. Default `100`. */
+  batchSize?: number;
+  /** `'train'` or `'val'`. Default `'train'`. */
+  split?: 'train' | 'val';
+  /** Seed of the draw. Default `0`. */
+  seed?: number;
+}
+
+/** One minibatch: captions, the features of their images, and the image URLs. */
+export interface CocoMinibatch {
+  /** `[batchSize, T]` word ids. */
+  captions: Array2D<Int32Array>;
+  /** `[batchSize, D]` features of each caption's image. */
+  features: Array2D<Float32Array>;
+  /** URL of each caption's image (empty strings when the URLs were not loaded). */
+  urls: string[];
+}
+
+/**
+ * Draws captions at random (with replacement, seeded) with the features of their images, as CS231n's
+ * `sample_coco_minibatch`.
+ *
+ * ```ts
+ * const batch = sampleCocoMinibatch(data, { batchSize: 50, split: 'val', seed: 1 });
+ * ```
+ * @param data - what {@link loadCocoCaptions} returned.
+ * @param options - batch size, split and seed.
+ * @returns captions, features and URLs, row-aligned.
+ */
+export function sampleCocoMinibatch(
+  data: CocoCaptionData,
+  options: SampleCocoMinibatchOptions = {},
+): CocoMinibatch {
+  const { batchSize = 100, split = 'train', seed = 0 } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InvalidArgumentError('options.batchSize', 'a positive integer', String(batchSize));
+  }
+  if (split !== 'train' && split !== 'val') {
+    throw new InvalidArgumentError('options.split', "'train' or 'val'", String(split));
+  }
+  const allCaptions = split === 'train' ? data.trainCaptions : data.valCaptions;
+  const imageIdxs = split === 'train' ? data.trainImageIdxs : data.valImageIdxs;
+  const allFeatures = split === 'train' ? data.trainFeatures : data.valFeatures;
+  const urls = split === 'train' ? data.trainUrls : data.valUrls;
+  const [count, length] = allCaptions.shape;
+  const [, dimension] = allFeatures.shape;
+  if (count === 0) throw new InvalidArgumentError('data', `${split} captions`, 'none');
+  const random = seededRandom(seed);
+  const captions = new Int32Array(batchSize * length);
+  const features = new Float32Array(batchSize * dimension);
+  const batchUrls: string[] = [];
+  for (let row = 0; row < batchSize; row++) {
+    const pick = Math.min(count - 1, Math.floor(random() * count));
+    const image = imageIdxs[pick] as number;
+    captions.set(allCaptions.data.subarray(pick * length, (pick + 1) * length), row * length);
+    features.set(allFeatures.data.subarray(image * dimension, (image + 1) * dimension), row * dimension);
+    batchUrls.push(urls[image] ?? '');
+  }
+  return {
+    captions: { data: captions, shape: [batchSize, length] },
+    features: { data: features, shape: [batchSize, dimension] },
+    urls: batchUrls,
+  };
+}
