@@ -4,6 +4,7 @@ import { NetlensError } from '../errors';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { createBatchMatMulConfig } from './batch-mat-mul';
 import { createCastConfig } from './cast';
+import { COMPARISON_KERNELS, createCompareConfig } from './compare';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
@@ -47,6 +48,7 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   ['Identity', wrapping('Identity', createIdentityConfig)],
   ['Cast', wrapping('Cast', createCastConfig)],
   ['Sign', wrapping('Sign', createSignConfig)],
+  ...COMPARISON_KERNELS.map((name): [string, KernelFactory] => [name, wrapping(name, createCompareConfig)]),
 ]);
 
 /** Names of the kernels netlens registers or replaces on wasm, for reports. */
