@@ -4,14 +4,15 @@ import { selectBackend } from '../select-backend';
 import { expectNoLeak } from '../testing/index';
 
 const VALUES = [-2, -1e-9, 0, 1e-9, 0.5, 1, Number.NaN, 3, -0];
-const OPS = {
-  equal: (a: number, b: number) => a === b,
-  notEqual: (a: number, b: number) => a !== b,
-  greater: (a: number, b: number) => a > b,
-  greaterEqual: (a: number, b: number) => a >= b,
-  less: (a: number, b: number) => a < b,
-  lessEqual: (a: number, b: number) => a <= b,
-} as const;
+type Op = (a: tf.Tensor, b: tf.Tensor | number) => tf.Tensor;
+const OPS: [string, Op, (a: number, b: number) => boolean][] = [
+  ['equal', tf.equal, (a, b) => a === b],
+  ['notEqual', tf.notEqual, (a, b) => a !== b],
+  ['greater', tf.greater, (a, b) => a > b],
+  ['greaterEqual', tf.greaterEqual, (a, b) => a >= b],
+  ['less', tf.less, (a, b) => a < b],
+  ['lessEqual', tf.lessEqual, (a, b) => a <= b],
+];
 
 describe('wasm comparisons with a single value', () => {
   beforeAll(async () => {
@@ -20,8 +21,7 @@ describe('wasm comparisons with a single value', () => {
 
   it('match the IEEE comparison for tensor-vs-value, value-vs-tensor and higher-rank values', async () => {
     await expectNoLeak(async () => {
-      for (const [name, compare] of Object.entries(OPS)) {
-        const op = tf[name as keyof typeof OPS] as (a: tf.Tensor, b: tf.Tensor | number) => tf.Tensor;
+      for (const [name, op, compare] of OPS) {
         for (const value of [0, 1e-9, Number.NaN]) {
           const [right, left, ranked] = tf.tidy(() => {
             const x = tf.tensor3d(VALUES, [1, 3, 3]);
