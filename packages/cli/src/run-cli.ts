@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { attackEvalCommand } from './commands/attack-eval';
 import { backendsCommand } from './commands/backends';
+import { captionCommand } from './commands/caption';
 import { classvizCommand } from './commands/classviz';
 import { demoCommand } from './commands/demo';
 import { foolCommand } from './commands/fool';
@@ -15,6 +16,7 @@ const COMMANDS: readonly Command[] = [
   foolCommand,
   attackEvalCommand,
   classvizCommand,
+  captionCommand,
   backendsCommand,
 ];
 

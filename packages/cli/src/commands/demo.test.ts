@@ -25,10 +25,10 @@ describe('netlens demo', () => {
     };
     expect(result.backend).toBe('wasm');
     expect(Object.keys(result.timings)).toEqual(
-      expect.arrayContaining(['saliency', 'fooling images', 'class visualization']),
+      expect.arrayContaining(['saliency', 'fooling images', 'class visualization', 'captioning']),
     );
     const pngs = result.files.filter((file) => file.path.endsWith('.png'));
-    expect(pngs.length).toBeGreaterThanOrEqual(61 + 11 + 12);
+    expect(pngs.length).toBeGreaterThanOrEqual(61 + 11 + 12 + 6);
     const before = tf.memory().numTensors;
     for (const file of pngs) {
       const bytes = readFileSync(isAbsolute(file.path) ? file.path : resolve(file.path));
@@ -47,6 +47,8 @@ describe('netlens demo', () => {
         expect([height > 10 * 112, width > 10 * 112]).toEqual([true, true]);
       } else if (/class-\d\.png$/.test(file.path)) {
         expect([height, width]).toEqual([112, 112]);
+      } else if (file.path.endsWith('captions.png') || file.path.endsWith('-words.png')) {
+        expect(width).toBeGreaterThan(224);
       } else if (file.path.endsWith('-fooled.png')) {
         expect([height, width]).toEqual([112 + 4, 3 * 112 + 8]);
       } else {
@@ -61,6 +63,8 @@ describe('netlens demo', () => {
     expect(report).toContain('<h2>Saliency maps</h2>');
     expect(report).toMatch(/<h2>Fooling images<\/h2><p>[^<]*10 of 10 digits fooled/);
     expect(report).toMatch(/<h2>Class visualization<\/h2><p>[^<]*assigns 10 of 10 images to their digit/);
+    expect(report).toMatch(/<h2>Captions with word saliency<\/h2>/);
+    expect(report).toMatch(/<th>strip-1135<\/th><td>[^<]*one[^<]*one[^<]*three[^<]*five/);
     expect(readFileSync(join(folder, 'classviz.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a');
     expect(report).toMatch(/src="data:image\/png;base64,iVBORw0KGgo/);
     expect(report).not.toMatch(/<script|https?:\/\//);

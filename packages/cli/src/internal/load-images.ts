@@ -26,7 +26,10 @@ export function bundledSamplePaths(kind: 'mnist' | 'photos'): string[] {
  * Reads PNG or JPEG files into one `[N, H, W, C]` batch at the model's input size (resized and
  * centre-cropped, grey or RGB as the model wants); names are the file stems, made unique.
  */
-export async function loadImages(paths: readonly string[], model: ImageClassifier): Promise<LoadedImages> {
+export async function loadImages(
+  paths: readonly string[],
+  model: Pick<ImageClassifier, 'inputShape'>,
+): Promise<LoadedImages> {
   if (paths.length === 0) throw new CliError('--image: give at least one image file.');
   // Models that accept any size get ImageNet's 224².
   const [height, width] = model.inputShape.map((size) => size ?? 224) as [number, number];
