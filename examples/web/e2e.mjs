@@ -166,6 +166,18 @@ try {
       early !== late && Number(grown.objectiveRise) > 0 && Number(grown.probability) > 0.5,
       `${backend} classviz: the image grew live (${await page.textContent('#classviz-status')}); objective rose by ${Number(grown.objectiveRise).toFixed(2)}; p(2) = ${Number(grown.probability).toFixed(3)}`,
     );
+    // A caption appears for the strip 7 _ 6 3, naming its digits in order, with a map per word.
+    await page.click('#caption-run');
+    await page.waitForSelector('#caption-status:is([data-status="done"], [data-status="error"])', {
+      timeout: 300_000,
+    });
+    const captioned = await page.getAttribute('#caption-text', 'data-caption');
+    const wordMaps = await page.locator('#caption-words canvas').count();
+    await page.locator('#captioning').screenshot({ path: join(artifacts, `${backend}-captioning.png`) });
+    check(
+      /^three digits .*seven.*six.*three/.test(captioned ?? '') && wordMaps === 4,
+      `${backend} captioning: "${captioned}", ${wordMaps} word maps (${await page.textContent('#caption-status')})`,
+    );
     await page.screenshot({ path: join(artifacts, `${backend}-page.png`), fullPage: true });
     check(errors.length === 0, `${backend}: no page errors${errors.length ? ` (${errors.join('; ')})` : ''}`);
     await page.close();

@@ -1,3 +1,4 @@
+import { setUpCaptioning } from './sections/captioning';
 import { setUpClassviz } from './sections/classviz';
 import { setUpFooling } from './sections/fooling';
 import { setUpSaliency } from './sections/saliency';
@@ -7,6 +8,7 @@ import { element, report } from './state';
 setUpSaliency();
 setUpFooling();
 setUpClassviz();
+setUpCaptioning();
 setUp().then(
   () => {
     document.body.dataset.ready = 'true';

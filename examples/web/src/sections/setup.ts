@@ -9,7 +9,8 @@ const samples = import.meta.glob('../../../../packages/models/assets/samples/*.p
   import: 'default',
   eager: true,
 }) as Record<string, string>;
-const sampleUrl = (name: string) =>
+/** The bundled sample image `name` (`mnist-3`, `chelsea`, …) as a URL. */
+export const sampleUrl = (name: string) =>
   Object.entries(samples).find(([path]) => path.endsWith(`/${name}.png`))?.[1] ?? '';
 const DIGITS = Array.from({ length: 10 }, (_, digit) => `mnist-${digit}`);
 const PHOTOS = ['astronaut', 'chelsea', 'coffee', 'rocket'];
