@@ -12,6 +12,27 @@ const EXAMPLES = {
     pngs: ['gradcam.png', 'integrated-gradients.png'],
     check: (result) => result.predicted === 3 && Math.abs(result.convergenceDelta) < 0.05,
   },
+  'adversarial.mjs': {
+    pngs: ['fooling.png'],
+    check: (result) =>
+      result.fooledInto === 8 &&
+      result.success &&
+      result.fgsmSuccess[0] === 0 &&
+      result.fgsmSuccess.every((rate, i, rates) => i === 0 || rate >= rates[i - 1]),
+  },
+  'classviz.mjs': {
+    pngs: ['classviz.png'],
+    check: (result) =>
+      result.probabilityOfOwnClass.every((p) => p >= 0.9) && result.objectiveRise.every((rise) => rise > 0),
+  },
+  'captioning.mjs': {
+    pngs: [],
+    // The strip "_ 4 _ 2": the caption names four, then two; the count word draws on the two filled slots.
+    check: (result) =>
+      /^two digits .*four.*two/.test(result.caption) &&
+      result.firstWordAttributionPerSlot[1] > result.firstWordAttributionPerSlot[0] &&
+      result.firstWordAttributionPerSlot[3] > result.firstWordAttributionPerSlot[2],
+  },
 };
 
 let passed = 0;

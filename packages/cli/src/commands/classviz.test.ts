@@ -33,7 +33,7 @@ describe('netlens classviz', () => {
     ]);
     for (const row of result.rows) {
       expect(row.probability).toBeGreaterThan(0.9);
-      expect(row.objectiveEnd).toBeGreaterThan(row.objectiveStart);
+      expect(row.objectiveEnd - row.objectiveStart).toBeGreaterThan(5);
     }
     expect(readdirSync(out).sort()).toEqual([
       'class-3.png',

@@ -174,14 +174,14 @@ export async function writeClassVisualizations(
     probabilities.dispose();
     const rows = classes.map((targetClass, n) => {
       const row = values[n] as number[];
-      const objectives = result.objectives[n] as number[];
+      // objectives[step][image]
       return {
         targetClass,
         name: model.classNames?.[targetClass]?.split(',')[0] ?? String(targetClass),
         probability: row[targetClass] as number,
         predicted: row.indexOf(Math.max(...row)),
-        objectiveStart: objectives[0] as number,
-        objectiveEnd: objectives.at(-1) as number,
+        objectiveStart: result.objectives[0]?.[n] as number,
+        objectiveEnd: result.objectives.at(-1)?.[n] as number,
       };
     });
     const [height] = result.image.shape.slice(1) as [number];
