@@ -9,6 +9,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input';
+import { createGatherConfig } from './gather';
 import { createIdentityConfig } from './identity';
 import { WASM } from './internal-wasm-backend';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -48,6 +49,7 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   ['Identity', wrapping('Identity', createIdentityConfig)],
   ['Cast', wrapping('Cast', createCastConfig)],
   ['Sign', wrapping('Sign', createSignConfig)],
+  ['GatherV2', wrapping('GatherV2', createGatherConfig)],
   ...COMPARISON_KERNELS.map((name): [string, KernelFactory] => [name, wrapping(name, createCompareConfig)]),
 ]);
 
