@@ -107,14 +107,15 @@ const CONVS: readonly ConvSpec[] = convSpecs();
  * SQUEEZENET11_WEIGHT_SHAPES['features.3.expand3x3.weight']; // [3, 3, 16, 64]
  * ```
  */
-export const SQUEEZENET11_WEIGHT_SHAPES: Readonly<Record<string, readonly number[]>> = /* @__PURE__ */ Object.freeze(
-  Object.fromEntries(
-    CONVS.flatMap(({ name, kernel, inChannels, outChannels }) => [
-      [`${name}.weight`, Object.freeze([kernel, kernel, inChannels, outChannels])],
-      [`${name}.bias`, Object.freeze([outChannels])],
-    ]),
-  ),
-);
+export const SQUEEZENET11_WEIGHT_SHAPES: Readonly<Record<string, readonly number[]>> =
+  /* @__PURE__ */ Object.freeze(
+    Object.fromEntries(
+      CONVS.flatMap(({ name, kernel, inChannels, outChannels }) => [
+        [`${name}.weight`, Object.freeze([kernel, kernel, inChannels, outChannels])],
+        [`${name}.bias`, Object.freeze([outChannels])],
+      ]),
+    ),
+  );
 
 // torch's ceil_mode output size for a 3×3 stride-2 window without padding: windows may run past
 // the bottom/right edge but must start inside the input.
