@@ -11,13 +11,12 @@
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy
 import torch
 import torch.nn.functional as F
 import torchvision
+from measure import measure
 
 parser = argparse.ArgumentParser()
 parser.add_argument('reps', nargs='?', type=int, default=5)
@@ -30,28 +29,11 @@ parser.add_argument('--pgd-steps', type=int, default=10)
 parser.add_argument('--warmup', type=int, default=1)
 parser.add_argument('--threads', type=int, default=os.cpu_count() or 1)
 args = parser.parse_args()
+
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 
 
-def busy_ms():
-    with open('/proc/stat') as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    return sum(fields[i] for i in (0, 1, 2, 5, 6, 7)) * 10
-
-
-def measure(run, reps=args.reps, warmup=args.warmup):
-    for _ in range(warmup):
-        run()
-    clean, every = [], []
-    while len(clean) < reps and len(every) < reps * 4:
-        busy, own, start = busy_ms(), time.process_time(), time.perf_counter()
-        run()
-        wall = (time.perf_counter() - start) * 1000
-        every.append(wall)
-        if busy_ms() - busy - (time.process_time() - own) * 1000 < 20 + 0.1 * wall:
-            clean.append(wall)
-    return {'median': statistics.median(clean or every), 'clean': len(clean), 'total': len(every)}
 
 
 squeezenet = torchvision.models.squeezenet1_1(weights=None).eval()
@@ -137,5 +119,5 @@ def pgd(eps=0.3, alpha=0.03):
 with torch.no_grad():
     # Logits of a mid-grey digit, compared by the bench with netlens' (the same weights must give them).
     grey_logits = mnist(torch.full((1, 1, 28, 28), 0.5))[0].tolist()
-print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'fooling': measure(fooling),
-                  'foolingIterations': iterations_done, 'pgd': measure(pgd), 'mnistGreyLogits': grey_logits}))
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'fooling': measure(fooling, args.reps, args.warmup),
+                  'foolingIterations': iterations_done, 'pgd': measure(pgd, args.reps, args.warmup), 'mnistGreyLogits': grey_logits}))

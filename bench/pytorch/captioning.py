@@ -9,10 +9,9 @@ import argparse
 import json
 import os
 import resource
-import statistics
-import time
 
 import torch
+from measure import measure
 
 parser = argparse.ArgumentParser()
 parser.add_argument('reps', nargs='?', type=int, default=5)
@@ -26,6 +25,7 @@ parser.add_argument('--sample-steps', type=int, default=30)
 parser.add_argument('--warmup', type=int, default=2)
 parser.add_argument('--threads', type=int, default=os.cpu_count() or 1)
 args = parser.parse_args()
+
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 N, T, V, W, H, D = args.n, args.t, args.v, args.w, args.h, args.d
@@ -48,24 +48,6 @@ captions[:, 0] = 1
 captions[N // 2:, T - 3:] = 0  # some <NULL> padding, as in real batches
 
 
-def busy_ms():
-    with open('/proc/stat') as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    return sum(fields[i] for i in (0, 1, 2, 5, 6, 7)) * 10
-
-
-def measure(run, reps=args.reps, warmup=args.warmup):
-    for _ in range(warmup):
-        run()
-    clean, every = [], []
-    while len(clean) < reps and len(every) < reps * 4:
-        busy, own, start = busy_ms(), time.process_time(), time.perf_counter()
-        run()
-        wall = (time.perf_counter() - start) * 1000
-        every.append(wall)
-        if busy_ms() - busy - (time.process_time() - own) * 1000 < 20 + 0.1 * wall:
-            clean.append(wall)
-    return {'median': statistics.median(clean or every), 'clean': len(clean), 'total': len(every)}
 
 
 def lstm_step(x, h, c, p):
@@ -112,8 +94,8 @@ def sample():
     return torch.stack(out, 1)
 
 
-train = measure(train_step)
-sampling = measure(sample)
+train = measure(train_step, args.reps, args.warmup)
+sampling = measure(sample, args.reps, args.warmup)
 print(json.dumps({
     'torch': torch.__version__,
     'threads': torch.get_num_threads(),

@@ -13,12 +13,11 @@ import math
 import os
 import random
 import resource
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+from measure import measure
 
 parser = argparse.ArgumentParser()
 parser.add_argument('reps', nargs='?', type=int, default=5)
@@ -26,6 +25,7 @@ parser.add_argument('--size', type=int, default=224)
 parser.add_argument('--steps', type=int, default=10)
 parser.add_argument('--warmup', type=int, default=1)
 args = parser.parse_args()
+
 torch.set_num_threads(os.cpu_count() or 1)
 torch.manual_seed(0)
 random.seed(0)
@@ -40,24 +40,6 @@ kernel = torch.tensor([math.exp(-2 * x * x) for x in range(-radius, radius + 1)]
 kernel = kernel / kernel.sum()
 
 
-def busy_ms():
-    with open('/proc/stat') as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    return sum(fields[i] for i in (0, 1, 2, 5, 6, 7)) * 10
-
-
-def measure(run, reps=args.reps, warmup=args.warmup):
-    for _ in range(warmup):
-        run()
-    clean, every = [], []
-    while len(clean) < reps and len(every) < reps * 4:
-        busy, own, start = busy_ms(), time.process_time(), time.perf_counter()
-        run()
-        wall = (time.perf_counter() - start) * 1000
-        every.append(wall)
-        if busy_ms() - busy - (time.process_time() - own) * 1000 < 20 + 0.1 * wall:
-            clean.append(wall)
-    return {'median': statistics.median(clean or every) / args.steps, 'clean': len(clean), 'total': len(every)}
 
 
 def blur(x):
@@ -85,5 +67,7 @@ def steps():
                 image = blur(image)
 
 
-print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'step': measure(steps),
+timing = measure(steps, args.reps, args.warmup)
+per_step = {**timing, 'median': timing['median'] / args.steps}  # one run is args.steps steps
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'step': per_step,
                   'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -8,12 +8,11 @@ import argparse
 import json
 import os
 import resource
-import statistics
-import time
 
 import numpy
 import torch
 import torchvision
+from measure import measure
 
 parser = argparse.ArgumentParser()
 parser.add_argument('reps', nargs='?', type=int, default=5)
@@ -23,6 +22,7 @@ parser.add_argument('--steps', type=int, default=50)
 parser.add_argument('--internal-batch', type=int, default=10)
 parser.add_argument('--warmup', type=int, default=1)
 args = parser.parse_args()
+
 torch.set_num_threads(os.cpu_count() or 1)
 torch.manual_seed(0)
 model = torchvision.models.squeezenet1_1(weights=None).eval()
@@ -34,25 +34,6 @@ pixels = torch.rand(args.n, 3, args.size, args.size)
 labels = torch.tensor([23, 557, 342, 525, 240] * (args.n // 5 + 1))[: args.n]
 
 
-def busy_ms():
-    with open('/proc/stat') as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    return sum(fields[i] for i in (0, 1, 2, 5, 6, 7)) * 10
-
-
-def measure(run, reps=args.reps, warmup=args.warmup):
-    for _ in range(warmup):
-        run()
-    clean, every = [], []
-    while len(clean) < reps and len(every) < reps * 4:
-        busy, own, start = busy_ms(), time.process_time(), time.perf_counter()
-        run()
-        wall = (time.perf_counter() - start) * 1000
-        every.append(wall)
-        if busy_ms() - busy - (time.process_time() - own) * 1000 < 20 + 0.1 * wall:
-            clean.append(wall)
-    # With no clean repetition the median of all is reported; the counts say so.
-    return {'median': statistics.median(clean or every), 'clean': len(clean), 'total': len(every)}
 
 
 def vanilla():
@@ -77,5 +58,5 @@ def integrated():
     return image * total
 
 
-print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'vanilla': measure(vanilla),
-                  'ig': measure(integrated), 'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'vanilla': measure(vanilla, args.reps, args.warmup),
+                  'ig': measure(integrated, args.reps, args.warmup), 'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

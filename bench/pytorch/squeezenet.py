@@ -14,11 +14,10 @@ import argparse
 import json
 import os
 import resource
-import statistics
-import time
 
 import torch
 import torchvision
+from measure import measure
 
 parser = argparse.ArgumentParser()
 parser.add_argument('reps', nargs='?', type=int, default=7)
@@ -28,6 +27,7 @@ parser.add_argument('--warmup', type=int, default=2)
 parser.add_argument('--peak', action='store_true')
 args = parser.parse_args()
 REPS = args.reps
+
 torch.set_num_threads(os.cpu_count() or 1)
 torch.manual_seed(0)
 model = torchvision.models.squeezenet1_1(weights=None).eval()
@@ -36,12 +36,6 @@ for parameter in model.parameters():
 images = torch.randn(args.n, 3, args.size, args.size)
 labels = torch.tensor([23, 557, 342, 525, 240] * (args.n // 5 + 1))[: args.n]
 
-
-def busy_ms():
-    with open('/proc/stat') as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) * 10
 
 
 def forward():
@@ -56,31 +50,16 @@ def saliency():
     x.grad.abs().amax(dim=1)
 
 
-def measure(run, reps=REPS, warmup=args.warmup):
-    for _ in range(warmup):
-        run()
-    clean, every = [], []
-    while len(clean) < reps and len(every) < reps * 6:
-        busy_before, own_before, start = busy_ms(), time.process_time(), time.perf_counter()
-        run()
-        wall = (time.perf_counter() - start) * 1000
-        every.append(wall)
-        others = busy_ms() - busy_before - (time.process_time() - own_before) * 1000
-        if others < 20 + 0.1 * wall:
-            clean.append(wall)
-    values = clean or every
-    return {'median': statistics.median(values), 'clean': len(clean), 'total': len(every)}
-
 
 def peak_gflops():
     """Median GFLOP/s of clean 2048² sgemms: the machine's practical FP32 peak for the % column."""
     a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    timing = measure(lambda: a @ b, reps=9, warmup=2)
+    timing = measure(lambda: a @ b, 9, 2)
     return 2 * 2048 ** 3 / (timing['median'] / 1000) / 1e9
 
 
 result = {'torch': torch.__version__, 'threads': torch.get_num_threads(),
-          'forward': measure(forward), 'saliency': measure(saliency)}
+          'forward': measure(forward, REPS, args.warmup), 'saliency': measure(saliency, REPS, args.warmup)}
 if args.peak:
     result['peakGflops'] = peak_gflops()
 result['peakRssMb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,60 +1,27 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
 import { loadSqueezeNet11Weights, squeezeNet11 } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { torchSqueezeNetReference } from '../../models/src/__fixtures__/torch-squeezenet-reference';
 import { fgsm } from './fgsm';
 import { pgd } from './pgd';
 
 // FGSM and one PGD step (L∞ and L2) on SqueezeNet 1.1 with the same (seeded torchvision) weights and
 // pixels as PyTorch computes them, written as torchattacks writes them (scripts/torch-reference.py).
-const PYTHON = '/usr/bin/python3';
-const CONVERTER = fileURLToPath(new URL('../../models/scripts/convert-squeezenet.py', import.meta.url));
-const REFERENCE = fileURLToPath(new URL('../scripts/torch-reference.py', import.meta.url));
-const torchProbe = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-if (torchProbe.status !== 0 && process.env.CI === 'true')
-  throw new Error('CI needs python3-torch for this parity test');
-
 const SIZE = 66;
-const directory = mkdtempSync(join(tmpdir(), 'netlens-adversarial-parity-'));
-const floats = (name: string) =>
-  new Float32Array(new Uint8Array(readFileSync(join(directory, 'r', name))).buffer);
-const run = (script: string, args: string[]) => {
-  const result = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr || result.error}`);
-};
-
-let weights: { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } | undefined;
+const reference = torchSqueezeNetReference({
+  referenceScript: new URL('../scripts/torch-reference.py', import.meta.url),
+  size: SIZE,
+  batch: 2,
+});
+const floats = reference.floats;
 let labels: number[] = [];
 
 beforeAll(() => {
-  if (torchProbe.status !== 0) return;
-  run(CONVERTER, [
-    '--random-seed',
-    '0',
-    '--out',
-    join(directory, 'w'),
-    '--dump-reference',
-    join(directory, 'r'),
-    '--size',
-    String(SIZE),
-    '--batch',
-    '2',
-  ]);
-  run(REFERENCE, [join(directory, 'w'), join(directory, 'r')]);
-  const manifest = JSON.parse(readFileSync(join(directory, 'w', 'model.json'), 'utf8'));
-  const bytes = readFileSync(join(directory, 'w', 'weights.bin'));
-  weights = {
-    weightSpecs: manifest.weightsManifest[0].weights,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-  };
-  labels = JSON.parse(readFileSync(join(directory, 'r', 'labels.json'), 'utf8')).labels;
+  reference.prepare();
+  if (reference.available) labels = reference.json<{ labels: number[] }>('labels.json').labels;
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterAll(() => reference.dispose());
 
 /**
  * Compares a sign step with PyTorch's: equal within float32 tolerance wherever the gradient is not
@@ -87,8 +54,8 @@ async function expectSignStepClose(
 }
 
 describeOnBackends('attacks on SqueezeNet 1.1 equal PyTorch (torchattacks formulas)', () => {
-  it.skipIf(torchProbe.status !== 0)('FGSM, one PGD-L∞ step and one PGD-L2 step', async () => {
-    const model = squeezeNet11(loadSqueezeNet11Weights(weights!));
+  it.skipIf(!reference.available)('FGSM, one PGD-L∞ step and one PGD-L2 step', async () => {
+    const model = squeezeNet11(loadSqueezeNet11Weights(reference.weights()));
     await expectNoLeak(async () => {
       const images = tf.tensor4d(floats('input.bin'), [2, SIZE, SIZE, 3]);
       const gradient = floats('grad.bin');

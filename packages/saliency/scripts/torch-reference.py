@@ -13,32 +13,17 @@ import sys
 
 import numpy
 import torch
-import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'models', 'scripts'))
+from netlens_squeezenet import load_squeezenet, logits_of as squeezenet_logits, read_pixels  # noqa: E402
 
 weights_dir, reference_dir = sys.argv[1], sys.argv[2]
-with open(os.path.join(weights_dir, 'model.json')) as handle:
-    manifest = json.load(handle)
-raw = numpy.fromfile(os.path.join(weights_dir, 'weights.bin'), dtype='<f4')
-state, offset = {}, 0
-for spec in manifest['weightsManifest'][0]['weights']:
-    size = int(numpy.prod(spec['shape']))
-    value = torch.from_numpy(raw[offset:offset + size].reshape(spec['shape']).copy())
-    offset += size
-    state[spec['name']] = value.permute(3, 2, 0, 1).contiguous() if value.dim() == 4 else value
-model = torchvision.models.squeezenet1_1(weights=None).eval()
-model.load_state_dict(state)
-for parameter in model.parameters():
-    parameter.requires_grad_(False)
-
-with open(os.path.join(reference_dir, 'meta.json')) as handle:
-    shape = json.load(handle)['inputShape']
-pixels = torch.from_numpy(numpy.fromfile(os.path.join(reference_dir, 'input.bin'), dtype='<f4').reshape(shape))
-mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+model = load_squeezenet(weights_dir)
+pixels = read_pixels(reference_dir)
 
 
 def logits_of(nhwc):
-    return model((nhwc.permute(0, 3, 1, 2) - mean) / std)
+    return squeezenet_logits(model, nhwc)
 
 
 targets = logits_of(pixels).argmax(dim=1)
@@ -69,7 +54,7 @@ def capture(_module, _inputs, output):
 
 
 handle = model.features[12].register_forward_hook(capture)
-fire9_logits = model((pixels.permute(0, 3, 1, 2) - mean) / std)
+fire9_logits = logits_of(pixels)
 handle.remove()
 fire9 = activations['fire9']
 fire9_grad = torch.autograd.grad(fire9_logits.gather(1, targets.view(-1, 1)).sum(), fire9)[0]

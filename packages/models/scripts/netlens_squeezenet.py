@@ -1,0 +1,46 @@
+"""Reads what convert-squeezenet.py writes back into PyTorch, for the parity scripts of the algorithm
+packages (saliency, adversarial): netlens-format SqueezeNet 1.1 weights (model.json + weights.bin,
+HWIO kernels) into torchvision's squeezenet1_1, and the reference batch (input.bin, NHWC pixels in
+[0, 1], shaped by meta.json). `logits_of` applies ImageNet normalisation on the pixels, as netlens does.
+
+    sys.path.insert(0, '<repo>/packages/models/scripts'); from netlens_squeezenet import …
+"""
+import json
+import os
+
+import numpy
+import torch
+import torchvision
+
+IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+
+def load_squeezenet(weights_dir):
+    """torchvision's squeezenet1_1 in eval mode with netlens-format weights, parameters frozen."""
+    with open(os.path.join(weights_dir, 'model.json')) as handle:
+        manifest = json.load(handle)
+    raw = numpy.fromfile(os.path.join(weights_dir, 'weights.bin'), dtype='<f4')
+    state, offset = {}, 0
+    for spec in manifest['weightsManifest'][0]['weights']:
+        size = int(numpy.prod(spec['shape']))
+        value = torch.from_numpy(raw[offset:offset + size].reshape(spec['shape']).copy())
+        offset += size
+        state[spec['name']] = value.permute(3, 2, 0, 1).contiguous() if value.dim() == 4 else value
+    model = torchvision.models.squeezenet1_1(weights=None).eval()
+    model.load_state_dict(state)
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model
+
+
+def read_pixels(reference_dir):
+    """The reference batch, NHWC float32 pixels in [0, 1]."""
+    with open(os.path.join(reference_dir, 'meta.json')) as handle:
+        shape = json.load(handle)['inputShape']
+    return torch.from_numpy(numpy.fromfile(os.path.join(reference_dir, 'input.bin'), dtype='<f4').reshape(shape))
+
+
+def logits_of(model, nhwc):
+    """The model's logits for NHWC pixels, normalised inside as netlens' 'imagenet' preprocessing does."""
+    return model((nhwc.permute(0, 3, 1, 2) - IMAGENET_MEAN) / IMAGENET_STD)
