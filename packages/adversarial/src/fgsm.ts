@@ -1,7 +1,7 @@
 import type { ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { attackGradient } from './internal/loss';
-import { clipToPixels, signOf } from './internal/projection';
+import { clipToPixels } from './internal/projection';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
 import { assertAttackImages, assertNonNegative } from './internal/validate';
 
@@ -37,6 +37,6 @@ export async function fgsm(
   await assertAttackImages(images, model);
   const resolved = await resolveAttackTargets(model, images, options);
   return tf.tidy(() =>
-    clipToPixels(tf.add(images, tf.mul(epsilon, signOf(attackGradient(model, images, resolved))))),
+    clipToPixels(tf.add(images, tf.mul(epsilon, tf.sign(attackGradient(model, images, resolved))))),
   );
 }

@@ -1,7 +1,7 @@
 import type { ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { attackGradient } from './internal/loss';
-import { projectToBall, signOf } from './internal/projection';
+import { projectToBall } from './internal/projection';
 import { type AttackStep, runSteps, type StepOptions } from './internal/steps';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
 import { assertAttackImages, assertInteger, assertNonNegative, assertSignal } from './internal/validate';
@@ -55,7 +55,7 @@ export async function mifgsm(
       const gradient = attackGradient(model, current, resolved);
       const scale = tf.add(tf.mean(tf.abs(gradient), [1, 2, 3], true), 1e-12);
       const next = tf.add(tf.mul(decay, momentum), tf.div(gradient, scale)) as tf.Tensor4D;
-      const stepped = tf.add(current, tf.mul(stepSize, signOf(next))) as tf.Tensor4D;
+      const stepped = tf.add(current, tf.mul(stepSize, tf.sign(next))) as tf.Tensor4D;
       return { images: projectToBall(stepped, images, epsilon, 'linf'), momentum: next };
     },
     options,

@@ -1,7 +1,7 @@
 import type { ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { attackGradient } from './loss';
-import { normalizeL2, type PerturbationNorm, projectToBall, signOf } from './projection';
+import { normalizeL2, type PerturbationNorm, projectToBall } from './projection';
 import type { ResolvedTargets } from './targets';
 
 /**
@@ -19,7 +19,7 @@ export function projectedStep(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const gradient = attackGradient(model, images, resolved);
-    const direction = norm === 'linf' ? signOf(gradient) : normalizeL2(gradient);
+    const direction = norm === 'linf' ? tf.sign(gradient) : normalizeL2(gradient);
     return projectToBall(tf.add(images, tf.mul(stepSize, direction)) as tf.Tensor4D, original, epsilon, norm);
   });
 }

@@ -79,12 +79,3 @@ export function randomStart(
     return clipToPixels(tf.add(original, tf.mul(direction, tf.tensor4d(radii, [batch, 1, 1, 1]))));
   });
 }
-
-/**
- * `sign(t)` from two comparisons. tfjs-backend-wasm 4.22's `Sign` kernel returns 0 for values below
- * about 1e-10 in magnitude, which are common in the loss gradient of a confident classifier (every
- * FGSM/PGD step on such an image would then be zero).
- */
-export function signOf(t: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sub(tf.cast(tf.greater(t, 0), 'float32'), tf.cast(tf.less(t, 0), 'float32')));
-}
