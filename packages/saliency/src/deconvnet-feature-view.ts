@@ -156,9 +156,8 @@ function topUnitsMask(activation: tf.Tensor, layer: string, topK: number, channe
     scores = tf.where(tf.broadcastTo(inChannel, [batch, units]), scores, tf.sub(tf.min(scores), 1));
   }
   const { indices } = tf.topk(scores, topK);
-  // [N, units, topK] comparisons summed over the last axis, rather than tf.oneHot (its float32
-  // output holds integer bits on tfjs-backend-wasm) or a sum over a middle axis (WebGPU transposes
-  // the cast booleans with an i32 shader that fails to compile).
+  // [N, units, topK] comparisons summed over the last axis, rather than a sum over a middle axis
+  // (WebGPU transposes the cast booleans with an i32 shader that fails to compile).
   const unitIndex = tf.reshape(tf.range(0, units, 1, 'int32'), [1, units, 1]);
   const mask = tf.sum(tf.cast(tf.equal(tf.expandDims(indices, 1), unitIndex), 'float32'), 2);
   return tf.reshape(mask, activation.shape);

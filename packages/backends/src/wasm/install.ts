@@ -14,6 +14,7 @@ import { createIdentityConfig } from './identity';
 import { WASM } from './internal-wasm-backend';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolWithArgmaxConfig } from './max-pool-with-argmax';
+import { oneHotConfig } from './one-hot';
 import { createSignConfig } from './sign';
 import { createSplitVConfig } from './split-v';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -50,6 +51,7 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   ['Cast', wrapping('Cast', createCastConfig)],
   ['Sign', wrapping('Sign', createSignConfig)],
   ['GatherV2', wrapping('GatherV2', createGatherConfig)],
+  ['OneHot', replacing(oneHotConfig)],
   ...COMPARISON_KERNELS.map((name): [string, KernelFactory] => [name, wrapping(name, createCompareConfig)]),
 ]);
 
