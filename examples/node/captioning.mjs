@@ -3,6 +3,7 @@
 //   node captioning.mjs [unused] [out-folder]
 import { selectBackend } from '@netlens/backends';
 import {
+  captionWordScore,
   digitStripClassifier,
   digitStripFeatures,
   MNIST_CAPTIONER_INFO,
@@ -29,16 +30,13 @@ const [ids] = await captioner.sample(features);
 const caption = captioner.vocabulary.decode(ids);
 
 // Which pixels made it say the first word? Integrated Gradients of that word's log-probability.
-const words = [captioner.vocabulary.startId, ...ids.slice(0, caption.split(' ').length)];
-const captionTensor = tf.tensor2d(words, [1, words.length], 'int32');
-const scoreFn = (_model, images) =>
-  tf.tidy(() => {
-    const scores = captioner.scoreWords(
-      digitStripFeatures(cnn, images, { layers }),
-      tf.tile(captionTensor, [images.shape[0], 1]),
-    );
-    return tf.squeeze(tf.slice(scores, [0, 0], [-1, 1]), [1]);
-  });
+const words = ids.slice(0, caption.split(' ').length);
+const scoreFn = captionWordScore(
+  captioner,
+  (images) => digitStripFeatures(cnn, images, { layers }),
+  words,
+  0,
+);
 const { attributions } = await integratedGradients(digitStripClassifier(cnn), strip, {
   scoreFn,
   numSteps: 32,
@@ -46,7 +44,7 @@ const { attributions } = await integratedGradients(digitStripClassifier(cnn), st
 const perSlot = tf.tidy(() => tf.sum(tf.abs(tf.reshape(attributions, [28, 4, 28])), [0, 2]));
 const slotShare = Array.from(await perSlot.data());
 
-tf.dispose([...digits, blank, strip, features, captionTensor, attributions, perSlot]);
+tf.dispose([...digits, blank, strip, features, attributions, perSlot]);
 captioner.dispose();
 cnn.dispose();
 console.log(

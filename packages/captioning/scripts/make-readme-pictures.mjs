@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '@netlens/backends';
 import {
+  captionWordScore,
   digitStripClassifier,
   digitStripFeatures,
   MNIST_CAPTION_MAX_WORDS,
@@ -52,8 +53,7 @@ for (const [row, n] of STRIPS.entries()) {
   const words = caption.split(' ');
   console.log(`#${row + 1}: ${caption}\n    reference: ${test.captions[n][0]}`);
   // The caption as the model wrote it, <START> first: position k of `ids` is word k − 1.
-  const captionIds = [vocabulary.startId, ...ids.slice(0, words.length), vocabulary.endId];
-  const captionTensor = tf.tensor2d(captionIds, [1, captionIds.length], 'int32');
+  const captionIds = ids.slice(0, words.length);
   const strip = tf.slice(strips, [row, 0, 0, 0], [1, 28, 112, 1]);
   // Explain the count word (first word) and every digit word.
   const explained = words
@@ -62,15 +62,12 @@ for (const [row, n] of STRIPS.entries()) {
   const rowCells = [tf.tile(strip, [1, 1, 1, 3])];
   const rowLabels = [`#${row + 1}`];
   for (const { word, index } of explained) {
-    // scoreWords[:, k] is log p(word k + 1 | words ≤ k, image); word `index` sits at position index + 1.
-    const scoreFn = (_model, images) =>
-      tf.tidy(() => {
-        const scores = captioner.scoreWords(
-          digitStripFeatures(cnn, images, { layers }),
-          tf.tile(captionTensor, [images.shape[0], 1]),
-        );
-        return tf.squeeze(tf.slice(scores, [0, index], [-1, 1]), [1]);
-      });
+    const scoreFn = captionWordScore(
+      captioner,
+      (images) => digitStripFeatures(cnn, images, { layers }),
+      captionIds,
+      index,
+    );
     const { attributions } = await integratedGradients(stripModel, strip, { scoreFn, numSteps: 32 });
     rowCells.push(
       tf.tidy(() =>
@@ -82,7 +79,7 @@ for (const [row, n] of STRIPS.entries()) {
   }
   columns = Math.max(columns, rowCells.length);
   rows.push({ rowCells, rowLabels });
-  tf.dispose([captionTensor, strip]);
+  strip.dispose();
 }
 for (const { rowCells, rowLabels } of rows) {
   while (rowCells.length < columns) {

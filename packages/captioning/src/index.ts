@@ -1,5 +1,6 @@
 export type { BleuResult } from './bleu';
 export { corpusBleu } from './bleu';
+export { captionWordScore } from './caption-word-score';
 export type {
   BeamSearchOptions,
   CaptioningGradients,

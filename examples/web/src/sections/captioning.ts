@@ -1,4 +1,5 @@
 import {
+  captionWordScore,
   digitStripClassifier,
   digitStripFeatures,
   MNIST_CAPTION_MAX_WORDS,
@@ -68,25 +69,14 @@ async function caption(): Promise<void> {
     element('caption-text').textContent = `“${text}”`;
     element('caption-text').dataset.caption = text;
     const words = text.split(' ');
-    const wordIds = [
-      vocabulary.startId,
-      ...words.map((word) => vocabulary.wordToIdx.get(word) ?? vocabulary.unkId),
-      vocabulary.endId,
-    ];
-    const captionTensor = tf.tensor2d(wordIds, [1, wordIds.length], 'int32');
+    const wordIds = words.map((word) => vocabulary.wordToIdx.get(word) ?? vocabulary.unkId);
+    const stripFeatures = (images: tf.Tensor4D) => digitStripFeatures(cnn, images, { layers });
     const stripModel = digitStripClassifier(cnn);
     for (const [index, word] of words.entries()) {
       if (!(index === 0 || (DIGIT_WORDS.has(word) && words[index - 1] !== 'of'))) continue;
       report(status, `explaining “${word}”…`, 'busy');
       await nextFrame();
-      const scoreFn = (_model: unknown, images: tf.Tensor4D) =>
-        tf.tidy(() => {
-          const scores = captioner.scoreWords(
-            digitStripFeatures(cnn, images, { layers }),
-            tf.tile(captionTensor, [images.shape[0], 1]) as tf.Tensor2D,
-          );
-          return tf.squeeze(tf.slice(scores, [0, index], [-1, 1]), [1]) as tf.Tensor1D;
-        });
+      const scoreFn = captionWordScore(captioner, stripFeatures, wordIds, index);
       const { attributions } = await integratedGradients(stripModel, strip, { scoreFn, numSteps: 16 });
       const picture = tf.tidy(() =>
         applyColormap(normalizeAttribution(tf.abs(attributions), { signMode: 'abs' }), 'viridis'),
@@ -102,7 +92,6 @@ async function caption(): Promise<void> {
       figure.append(canvas, label);
       container.append(figure);
     }
-    captionTensor.dispose();
     report(status, `done in ${(performance.now() - start).toFixed(0)} ms on ${state.backend}`, 'done');
   } catch (error) {
     report(status, (error as Error).message, 'error');

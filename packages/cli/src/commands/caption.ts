@@ -1,4 +1,5 @@
 import {
+  captionWordScore,
   digitStripClassifier,
   digitStripFeatures,
   MNIST_CAPTION_MAX_WORDS,
@@ -160,23 +161,12 @@ export async function writeCaptions(
       const labels = [name];
       const explained: string[] = [];
       if (options.explain && words.length > 0) {
-        const wordIds = [
-          vocabulary.startId,
-          ...words.map((word) => vocabulary.wordToIdx.get(word) ?? vocabulary.unkId),
-          vocabulary.endId,
-        ];
-        const captionTensor = tf.tensor2d(wordIds, [1, wordIds.length], 'int32');
+        const wordIds = words.map((word) => vocabulary.wordToIdx.get(word) ?? vocabulary.unkId);
+        const stripFeatures = (images: tf.Tensor4D) => digitStripFeatures(cnn, images, { layers });
         for (const [index, word] of words.entries()) {
           // The count word and each digit word (not the "of" in "strip of …").
           if (!(index === 0 || (DIGIT_WORDS.has(word) && words[index - 1] !== 'of'))) continue;
-          const scoreFn = (_model: unknown, images: tf.Tensor4D) =>
-            tf.tidy(() => {
-              const scores = captioner.scoreWords(
-                digitStripFeatures(cnn, images, { layers }),
-                tf.tile(captionTensor, [images.shape[0], 1]) as tf.Tensor2D,
-              );
-              return tf.squeeze(tf.slice(scores, [0, index], [-1, 1]), [1]) as tf.Tensor1D;
-            });
+          const scoreFn = captionWordScore(captioner, stripFeatures, wordIds, index);
           const { attributions } = await integratedGradients(stripModel, strip, { scoreFn, numSteps: 32 });
           cells.push(
             tf.tidy(() =>
@@ -187,7 +177,6 @@ export async function writeCaptions(
           labels.push(`"${word}"`);
           explained.push(word);
         }
-        captionTensor.dispose();
       }
       strip.dispose();
       const picture = tf.tidy(() => {
