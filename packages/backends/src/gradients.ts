@@ -7,3 +7,10 @@
 // some gradients call. Loaded second, the compiled copy reuses that engine through `globalThis`.
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+
+// tfjs-core has no gradient for the FusedConv2D kernel itself; this one keeps `fusedConv2d` fused
+// under `tf.grad`.
+import { registerGradient } from '@tensorflow/tfjs-core';
+import { fusedConv2dGradConfig } from './fused-conv2d';
+
+registerGradient(fusedConv2dGradConfig);

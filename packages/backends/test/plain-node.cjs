@@ -1,6 +1,6 @@
 // The same check from a CommonJS script: the package's `require` build registers gradients too.
 const assert = require('node:assert/strict');
-const { selectBackend } = require('@netlens/backends');
+const { fusedConv2d, selectBackend } = require('@netlens/backends');
 const tf = require('@tensorflow/tfjs-core');
 
 (async () => {
@@ -9,6 +9,19 @@ const tf = require('@tensorflow/tfjs-core');
     tf.tensor4d([1, 5, 2, 3], [1, 2, 2, 1]),
   );
   assert.deepEqual(Array.from(gradient.dataSync()), [0, 3, 0, 0]);
+  // fusedConv2d's registered FusedConv2D gradient: relu passes the 1×1 kernel's 2 where x·2 − 1 > 0.
+  const fused = tf.grad((x) =>
+    tf.sum(
+      fusedConv2d({
+        x,
+        filter: tf.fill([1, 1, 1, 1], 2),
+        bias: tf.tensor1d([-1]),
+        pad: 'valid',
+        activation: 'relu',
+      }),
+    ),
+  )(tf.tensor4d([0.2, 0.6, 1, -3], [1, 2, 2, 1]));
+  assert.deepEqual(Array.from(fused.dataSync()), [0, 2, 2, 0]);
   console.log('plain-node CJS: gradients work on cpu');
 })().catch((error) => {
   console.error(error);

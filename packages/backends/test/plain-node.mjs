@@ -1,7 +1,7 @@
 // Proves gradients work from a plain Node ESM script against the built package, with
 // @tensorflow/tfjs-core alone (no @tensorflow/tfjs union, no bundler, no vitest).
 import assert from 'node:assert/strict';
-import { fromFunction, selectBackend } from '@netlens/backends';
+import { fromFunction, fusedConv2d, selectBackend } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 let checks = 0;
@@ -22,7 +22,17 @@ for (const backend of ['cpu', 'wasm']) {
     Array.from(gradient.dataSync()).map((v) => Math.round(v * 1e6) / 1e6),
     expected,
   );
-  tf.dispose([x, gradient]);
+  // The same through fusedConv2d, which differentiates through the FusedConv2D gradient netlens
+  // registers (with a bias of −0.05 every output stays positive, so the gradient is unchanged).
+  const bias = tf.tensor1d([-0.05]);
+  const fused = tf.grad((input) =>
+    tf.sum(fusedConv2d({ x: input, filter: weights, bias, pad: 'valid', activation: 'relu' })),
+  )(x);
+  assert.deepEqual(
+    Array.from(fused.dataSync()).map((v) => Math.round(v * 1e6) / 1e6),
+    expected,
+  );
+  tf.dispose([x, gradient, bias, fused]);
   assert.equal(tf.memory().numTensors, before, `no leak on ${backend}`);
   weights.dispose();
   checks++;

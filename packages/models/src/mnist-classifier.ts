@@ -1,4 +1,4 @@
-import { fromFunction, type ImageClassifier, type LayerIntervention } from '@netlens/backends';
+import { fromFunction, fusedConv2d, type ImageClassifier, type LayerIntervention } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { MNIST_WEIGHT_SPECS, MNIST_WEIGHTS_BASE64 } from './internal/mnist-weights';
 
@@ -75,7 +75,13 @@ export function mnistClassifier(): ImageClassifier & { dispose(): void } {
       return result;
     };
     const conv = (x: tf.Tensor4D, layer: 'conv1' | 'conv2') =>
-      tf.relu(tf.add(tf.conv2d(x, w(`${layer}/kernel`) as tf.Tensor4D, 1, 'valid'), w(`${layer}/bias`)));
+      fusedConv2d({
+        x,
+        filter: w(`${layer}/kernel`) as tf.Tensor4D,
+        bias: w(`${layer}/bias`) as tf.Tensor1D,
+        pad: 'valid',
+        activation: 'relu',
+      });
     const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
     let h = tap('conv1', conv(images, 'conv1') as tf.Tensor4D);
     h = tap('pool1', pool(h));

@@ -1,5 +1,6 @@
 import {
   fromFunction,
+  fusedConv2d,
   type ImageClassifier,
   InvalidArgumentError,
   type LayerIntervention,
@@ -242,10 +243,10 @@ export function squeezeNet11(
 ): ImageClassifier & { dispose(): void } {
   const w = checkWeights(weights);
   const conv = (x: tf.Tensor4D, name: string, strides: number, pad: 'valid' | 'same'): tf.Tensor4D =>
-    tf.fused.conv2d({
+    fusedConv2d({
       x,
       filter: w[`${name}.weight`] as tf.Tensor4D,
-      bias: w[`${name}.bias`],
+      bias: w[`${name}.bias`] as tf.Tensor1D,
       strides,
       pad,
       activation: 'relu',

@@ -14,6 +14,7 @@ import {
   seededTensor,
   setupParityBackends,
 } from './__fixtures__/parity';
+import { derivedTensorCount } from './internal-derived-cache';
 
 const cases = convCases([1, 2, 3, [1, 2]], ['valid', 'same', explicitPad(1, 2, 0, 1)], 4);
 
@@ -84,6 +85,49 @@ describe('Conv2DBackpropInput on wasm', () => {
       );
       expectClose(dx!, [1, 12, 20]);
     });
+  });
+
+  it('flips each filter once, reuses the copy while the filter lives and frees it with the filter', async () => {
+    await tf.setBackend('wasm');
+    const wasm = tf.findBackend('wasm') as object & { numDataIds(): number };
+    const tensorsBefore = tf.memory().numTensors;
+    const dataBefore = wasm.numDataIds();
+    const derivedBefore = derivedTensorCount(wasm);
+    const dy = seededTensor<tf.Tensor4D>([1, 5, 5, 6], 6);
+    const filter = seededTensor<tf.Tensor4D>([3, 3, 4, 6], 7);
+    // Shares the filter's data under another shape (a separate flipped copy), and a copy with new data.
+    const reshaped = tf.reshape(filter, [3, 3, 6, 4]) as tf.Tensor4D;
+    const fresh = tf.add(filter, 0) as tf.Tensor4D;
+    const transpose = (f: tf.Tensor4D, channels: number, seed: number) => {
+      const upstream = seededTensor<tf.Tensor4D>([1, 5, 5, f.shape[3]], seed);
+      const dx = tf.conv2dTranspose(upstream, f, [1, 5, 5, channels], 1, 'same');
+      upstream.dispose();
+      return dx;
+    };
+    const first = transpose(filter, 4, 6);
+    expect(derivedTensorCount(wasm)).toBe(derivedBefore + 1);
+    const again = transpose(filter, 4, 6);
+    expect(derivedTensorCount(wasm)).toBe(derivedBefore + 1);
+    const fromFresh = transpose(fresh, 4, 6);
+    const fromReshaped = transpose(reshaped, 6, 8);
+    expect(derivedTensorCount(wasm)).toBe(derivedBefore + 3);
+    expectClose(await again.data(), await first.data());
+    expectClose(await fromFresh.data(), await first.data());
+    // The reshaped filter's copy is its own: compare with tfjs-cpu on the same values.
+    const [expected] = await computeOn('cpu', () => {
+      const cpuFilter = tf.reshape(seededTensor([3, 3, 4, 6], 7), [3, 3, 6, 4]) as tf.Tensor4D;
+      return transpose(cpuFilter, 6, 8);
+    });
+    expectClose(await fromReshaped.data(), expected!);
+    await tf.setBackend('wasm');
+    tf.dispose([dy, first, again, fromFresh, fromReshaped, fresh, reshaped]);
+    // The reshape still holds the data: both copies of the shared data live on until the filter goes.
+    expect(derivedTensorCount(wasm)).toBe(derivedBefore + 2);
+    filter.dispose();
+    expect(derivedTensorCount(wasm)).toBe(derivedBefore);
+    expect(wasm.numDataIds()).toBe(dataBefore);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    await tf.setBackend('cpu');
   });
 
   it('is registered for wasm only', () => {

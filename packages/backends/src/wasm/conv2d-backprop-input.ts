@@ -6,6 +6,7 @@ import {
   flipAndTransposeFilter,
   transposedPadding,
 } from './internal-conv-geometry';
+import { derivedTensor } from './internal-derived-cache';
 import { transposeMatrices } from './internal-transpose';
 import {
   assertChannelsLast,
@@ -61,7 +62,9 @@ function viaFlippedConvolution(
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const flippedFilter = flipAndTransposeFilter(backend, filter);
+  const flippedFilter = derivedTensor(backend, filter, 'flipped, in/out transposed', () =>
+    flipAndTransposeFilter(backend, filter),
+  );
   const { source, rows, cols, cropped } = cropToSpans(
     backend,
     dy,
@@ -74,7 +77,7 @@ function viaFlippedConvolution(
     { x: source, filter: flippedFilter },
     { strides: [1, 1], pad: explicitPadding(rows, cols), dataFormat: 'NHWC', dilations: [1, 1] },
   );
-  disposeAll(backend, cropped ? [flippedFilter, source] : [flippedFilter]);
+  if (cropped) disposeAll(backend, [source]);
   return dx;
 }
 
@@ -86,7 +89,9 @@ function viaColumns(
 ): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const taps = info.filterHeight * info.filterWidth * inChannels;
-  const filterT = transposeMatrices(backend, filter, 1, taps, outChannels);
+  const filterT = derivedTensor(backend, filter, 'taps/out transposed', () =>
+    transposeMatrices(backend, filter, 1, taps, outChannels),
+  );
 
   const dx = makeZeros(backend, [batchSize, inHeight, inWidth, inChannels]);
   const pixels = outHeight * outWidth;
@@ -107,7 +112,6 @@ function viaColumns(
     scatterColumns(float32View(backend, columns), float32View(backend, dx), info, first, count);
     disposeAll(backend, chunk === dy ? [dy2d, columns] : [dy2d, columns, chunk]);
   }
-  disposeAll(backend, [filterT]);
   return dx;
 }
 

@@ -11,6 +11,7 @@ import {
   transposedPadding,
   zeroDilate,
 } from './internal-conv-geometry';
+import { derivedTensor } from './internal-derived-cache';
 import {
   disposeAll,
   type KernelArgs,
@@ -66,7 +67,9 @@ export function depthwiseInputGradient(
   const spread = strided ? zeroDilate(backend, dy, strideHeight, strideWidth) : dy;
   const [, spreadHeight, spreadWidth] = spread.shape as Shape4;
   const isPointwise = filterHeight === 1 && filterWidth === 1;
-  const flipped = isPointwise ? filter : flipTaps(backend, filter);
+  const flipped = isPointwise
+    ? filter
+    : derivedTensor(backend, filter, 'flipped', () => flipTaps(backend, filter));
   // [fh, fw, in, multiplier] and [fh, fw, in·multiplier, 1] share a memory layout.
   const perChannel = reshape(backend, flipped, [filterHeight, filterWidth, outChannels, 1]);
   const { source, rows, cols, cropped } = cropToSpans(
@@ -87,9 +90,6 @@ export function depthwiseInputGradient(
     },
   );
   const intermediates = [perChannel];
-  if (!isPointwise) {
-    intermediates.push(flipped);
-  }
   if (strided) {
     intermediates.push(spread);
   }
