@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NetlensError } from '@netlens/backends';
+import { fromFunction, InvalidArgumentError, NetlensError } from '@netlens/backends';
 import {
   createTinyConvNet,
   describeOnBackends,
@@ -53,6 +53,33 @@ describeOnBackends('createClassVisualization', ({ backend }) => {
       expect(objectives[0]?.[0]).toBeCloseTo((l1 as number) - l2Reg * (p0 as number), 3);
       expect(objectives[0]?.[1]).toBeCloseTo((l4 as number) - l2Reg * (p1 as number), 3);
       tf.dispose([start, expected, image, logits, penalty]);
+    });
+  });
+
+  it('leaves an image whose gradient is zero where it is (no NaN from the normalised step)', async () => {
+    await expectNoLeak(async () => {
+      // Image 0 gets the class score's gradient; image 1 sits where every logit is flat (a dead region).
+      const flat = fromFunction(
+        (x) => {
+          const live = tf.mul(tf.sum(x, [1, 2, 3]), tf.slice(tf.tensor1d([1, 0]), 0, x.shape[0]));
+          return tf.stack([live, tf.zerosLike(live)], 1) as tf.Tensor2D;
+        },
+        { inputShape: [4, 4, 1], numClasses: 2 },
+      );
+      const start = tf.tidy(() => tf.fill([2, 4, 4, 1], 0.5)) as tf.Tensor4D;
+      const { image } = await createClassVisualization(flat, [0, 0], {
+        numIterations: 1,
+        learningRate: 0.4,
+        l2Reg: 0,
+        maxJitter: 0,
+        blurEvery: 1000,
+        initialImage: start,
+      });
+      // Image 0 moves 0.4 along the all-ones direction: 0.4 / sqrt(16) = 0.1 per pixel.
+      const values = Array.from(await image.data());
+      expect(values.slice(0, 16).every((v) => Math.abs(v - 0.6) < 1e-6)).toBe(true);
+      expect(values.slice(16)).toEqual(new Array(16).fill(0.5));
+      tf.dispose([start, image]);
     });
   });
 

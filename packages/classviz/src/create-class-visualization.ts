@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gaussianBlur } from './internal/gaussian-blur';
 import { resolveClasses, resolveImageShape } from './internal/model-input';
 import { type ProgressOptions, runOptimization } from './internal/optimization-loop';
+import { normalizedStep } from './internal/optimizers';
 import { randomSource } from './internal/random';
 import { roll } from './internal/roll';
 import {
@@ -186,10 +187,12 @@ export async function createClassVisualization(
               perImage = tf.keep(value.clone());
               return tf.sum(value);
             })(jittered);
-            const norm = tf.sqrt(tf.sum(tf.square(gradient), [1, 2, 3], true));
             // An all-zero gradient (a dead model region) leaves the image where it is.
-            const direction = tf.divNoNan(gradient, norm);
-            const stepped = roll(tf.add(jittered, tf.mul(learningRate, direction)) as tf.Tensor4D, -dy, -dx);
+            const stepped = roll(
+              tf.add(jittered, normalizedStep(gradient, learningRate)) as tf.Tensor4D,
+              -dy,
+              -dx,
+            );
             let clamped = tf.clipByValue(stepped, 0, 1) as tf.Tensor4D;
             if (step % blurEvery === 0) clamped = gaussianBlur(clamped, blurSigma);
             return [clamped, perImage as tf.Tensor1D] as const;

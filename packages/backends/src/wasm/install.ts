@@ -4,6 +4,7 @@ import { NetlensError } from '../errors';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { createBatchMatMulConfig } from './batch-mat-mul';
 import { createCastConfig } from './cast';
+import { CHANNEL_BROADCAST_KERNELS, createChannelBroadcastConfig } from './channel-broadcast';
 import { COMPARISON_KERNELS, createCompareConfig } from './compare';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
@@ -53,6 +54,10 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   ['GatherV2', wrapping('GatherV2', createGatherConfig)],
   ['OneHot', replacing(oneHotConfig)],
   ...COMPARISON_KERNELS.map((name): [string, KernelFactory] => [name, wrapping(name, createCompareConfig)]),
+  ...CHANNEL_BROADCAST_KERNELS.map((name): [string, KernelFactory] => [
+    name,
+    wrapping(name, createChannelBroadcastConfig),
+  ]),
 ]);
 
 /** Names of the kernels netlens registers or replaces on wasm, for reports. */

@@ -45,10 +45,24 @@ export function gaussianBlur(images: tf.Tensor4D, sigma: number): tf.Tensor4D {
 }
 
 /**
- * scipy's `reflect` padding by `radius` on both spatial axes, including radii larger than the
- * image (the mirror pattern repeats with period `2·size`), by gathering mirrored indices.
+ * scipy's `reflect` padding by `radius` on both spatial axes: tfjs' `symmetric` mirror padding, or,
+ * for radii larger than the image (the mirror pattern repeats with period `2·size`), a gather of
+ * mirrored indices. (`mirrorPad` is the fast path: two gathers take ~11 ms on a 224² image on wasm,
+ * `mirrorPad` 0.4 ms.)
  */
 function symmetricPad(images: tf.Tensor4D, radius: number): tf.Tensor4D {
+  if (radius <= Math.min(images.shape[1], images.shape[2])) {
+    return tf.mirrorPad(
+      images,
+      [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+        [0, 0],
+      ],
+      'symmetric',
+    );
+  }
   const mirrored = (size: number) =>
     Array.from({ length: size + 2 * radius }, (_, position) => {
       const period = 2 * size;

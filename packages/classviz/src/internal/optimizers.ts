@@ -50,6 +50,20 @@ function fraction(value: unknown, argument: string): number {
   return value;
 }
 
+/**
+ * `length · g / ‖g‖` for each example of the batch (L2 norm over all but the first axis); an
+ * all-zero gradient gives a zero step. The zero guard works on the `[N, 1, …]` norms, so the image
+ * itself goes through one multiply (`tf.divNoNan` compares and selects over the whole image).
+ */
+export function normalizedStep(gradient: tf.Tensor, length: number): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = Array.from({ length: gradient.rank - 1 }, (_, i) => i + 1);
+    const norm = tf.sqrt(tf.sum(tf.square(gradient), axes, true));
+    const scale = tf.where(tf.greater(norm, 0), tf.div(length, norm), tf.zerosLike(norm));
+    return tf.mul(gradient, scale);
+  });
+}
+
 /** Validates the options and builds the optimiser (no tensors until the first update). */
 export function createOptimizer(
   options: OptimizerOptions | undefined,
@@ -63,11 +77,7 @@ export function createOptimizer(
     );
     return {
       update: (variables, gradient) =>
-        tf.tidy(() => {
-          const axes = Array.from({ length: gradient.rank - 1 }, (_, i) => i + 1);
-          const norm = tf.sqrt(tf.sum(tf.square(gradient), axes, true));
-          return tf.add(variables, tf.mul(learningRate, tf.divNoNan(gradient, norm)));
-        }),
+        tf.tidy(() => tf.add(variables, normalizedStep(gradient, learningRate))),
       dispose: () => {},
     };
   }
