@@ -144,27 +144,29 @@ try {
         foolingStats.difference > 1,
       `${backend} fooling: the fooling image is classified as the target (${await page.textContent('#fooling-status')}; ${await page.textContent('#fooling-caption')}); mean |fooled − original| ${foolingStats.difference.toFixed(1)} levels`,
     );
-    // The class visualization grows live: the canvas changes while it runs, and the objective rises.
+    // The class visualization grows live: the canvas is redrawn with new pictures while it runs (each
+    // step's picture is recorded as it happens, so a fast backend cannot finish between two looks),
+    // and the objective rises.
+    await page.evaluate(() => {
+      const canvas = document.getElementById('classviz-canvas');
+      window.classvizFrames = new Set();
+      new MutationObserver(() => window.classvizFrames.add(canvas.toDataURL())).observe(canvas, {
+        attributes: true,
+        attributeFilter: ['data-steps'],
+      });
+    });
     await page.selectOption('#classviz-class', '2');
     await page.fill('#classviz-steps', '60');
     await page.click('#classviz-run');
-    await page.waitForFunction(
-      () => Number(document.getElementById('classviz-canvas').dataset.steps ?? 0) >= 5,
-      null,
-      {
-        timeout: 120_000,
-      },
-    );
-    const early = await page.evaluate(() => document.getElementById('classviz-canvas').toDataURL());
     await page.waitForSelector('#classviz-status:is([data-status="done"], [data-status="error"])', {
       timeout: 300_000,
     });
-    const late = await page.evaluate(() => document.getElementById('classviz-canvas').toDataURL());
+    const frames = await page.evaluate(() => window.classvizFrames.size);
     const grown = await page.evaluate(() => ({ ...document.getElementById('classviz-canvas').dataset }));
     await page.locator('#classviz').screenshot({ path: join(artifacts, `${backend}-classviz.png`) });
     check(
-      early !== late && Number(grown.objectiveRise) > 0 && Number(grown.probability) > 0.5,
-      `${backend} classviz: the image grew live (${await page.textContent('#classviz-status')}); objective rose by ${Number(grown.objectiveRise).toFixed(2)}; p(2) = ${Number(grown.probability).toFixed(3)}`,
+      frames >= 3 && Number(grown.objectiveRise) > 0 && Number(grown.probability) > 0.5,
+      `${backend} classviz: the image grew live (${frames} different pictures during ${await page.textContent('#classviz-status')}); objective rose by ${Number(grown.objectiveRise).toFixed(2)}; p(2) = ${Number(grown.probability).toFixed(3)}`,
     );
     // A caption appears for the strip 7 _ 6 3, naming its digits in order, with a map per word.
     await page.click('#caption-run');
