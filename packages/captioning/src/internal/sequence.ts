@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul } from './tidy';
 
 // The sequence layers take and return CS231n's batch-major `[N, T, K]` tensors but work time-major
 // inside: with `[T·N, K]` rows, each timestep is a contiguous block of `N` rows, so splitting into
@@ -39,4 +40,52 @@ export function previousStates(h0: tf.Tensor2D, states: tf.Tensor2D): tf.Tensor2
   const t = states.shape[0] / n;
   if (t === 1) return h0;
   return tf.concat([h0, tf.slice(states, [0, 0], [(t - 1) * n, states.shape[1]])], 0);
+}
+
+/** What every recurrent layer's sequence cache holds besides its per-step values. */
+export type SequenceTensors = {
+  x: tf.Tensor3D;
+  h0: tf.Tensor2D;
+  Wx: tf.Tensor2D;
+  Wh: tf.Tensor2D;
+  h: tf.Tensor3D;
+};
+
+/** The gradients of a recurrent layer over a sequence (RNN, GRU and LSTM alike). */
+export type SequenceGradients = {
+  dx: tf.Tensor3D;
+  dh0: tf.Tensor2D;
+  dWx: tf.Tensor2D;
+  dWh: tf.Tensor2D;
+  db: tf.Tensor1D;
+};
+
+/** Clones of the inputs, weights and states a backward pass reads, for a cache that owns them. */
+export function keepSequenceTensors({ x, h0, Wx, Wh, h }: SequenceTensors): SequenceTensors {
+  return { x: tf.clone(x), h0: tf.clone(h0), Wx: tf.clone(Wx), Wh: tf.clone(Wh), h: tf.clone(h) };
+}
+
+/**
+ * The input, weight and bias gradients of every timestep at once (one matMul each), from the
+ * time-major `[T·N, ·]` gradients of the pre-activations: `dInput` of `x·Wx + b` and `dHidden` of
+ * `h·Wh` (the same tensor for RNN and LSTM; GRU's reset gate tells them apart).
+ *
+ * @param statesRows - `toTimeMajor(cache.h)`.
+ * @param dh0 - the gradient that reached `h0`.
+ */
+export function sequenceGradients(
+  cache: SequenceTensors,
+  statesRows: tf.Tensor2D,
+  dInput: tf.Tensor2D,
+  dHidden: tf.Tensor2D,
+  dh0: tf.Tensor2D,
+): SequenceGradients {
+  const [n, t] = cache.h.shape;
+  return {
+    dx: fromTimeMajor(matMul(dInput, cache.Wx, false, true), n, t),
+    dh0,
+    dWx: matMul(toTimeMajor(cache.x), dInput, true, false),
+    dWh: matMul(previousStates(cache.h0, statesRows), dHidden, true, false),
+    db: tf.sum(dInput, 0) as tf.Tensor1D,
+  };
 }

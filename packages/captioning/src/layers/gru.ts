@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type GruGateValues, gruGateGradients, gruStep } from '../internal/gru-gates';
-import { concatSteps, fromTimeMajor, previousStates, splitSteps, toTimeMajor } from '../internal/sequence';
+import {
+  concatSteps,
+  fromTimeMajor,
+  keepSequenceTensors,
+  sequenceGradients,
+  splitSteps,
+  toTimeMajor,
+} from '../internal/sequence';
 import { matMul, tidy } from '../internal/tidy';
 import { assertSequenceInputs, assertShape } from '../internal/validate';
 
@@ -70,14 +77,7 @@ export function gruForward(
       steps.push(values);
     }
     const h = fromTimeMajor(concatSteps(states), n, t);
-    const cache: GruCache = {
-      x: tf.clone(x),
-      h0: tf.clone(h0),
-      Wx: tf.clone(Wx),
-      Wh: tf.clone(Wh),
-      h: tf.clone(h),
-      steps,
-    };
+    const cache: GruCache = { ...keepSequenceTensors({ x, h0, Wx, Wh, h }), steps };
     return { h, cache };
   });
 }
@@ -95,7 +95,7 @@ export function gruForward(
 export function gruBackward(dh: tf.Tensor3D, cache: GruCache): GruGradients {
   assertShape('dh', dh, cache.h.shape, ['N', 'T', 'H'], 'float32');
   return tidy(() => {
-    const [n, t] = cache.h.shape;
+    const t = cache.h.shape[1];
     const upstream = splitSteps(toTimeMajor(dh), t);
     const statesRows = toTimeMajor(cache.h);
     const states = splitSteps(statesRows, t);
@@ -116,14 +116,12 @@ export function gruBackward(dh: tf.Tensor3D, cache: GruCache): GruGradients {
       hiddenGradients[step] = dHiddenA;
       dprevH = tf.add(matMul(dHiddenA, WhT), dprevHDirect) as tf.Tensor2D;
     }
-    const dInputA = concatSteps(inputGradients);
-    const dHiddenA = concatSteps(hiddenGradients);
-    return {
-      dx: fromTimeMajor(matMul(dInputA, cache.Wx, false, true), n, t),
-      dh0: dprevH,
-      dWx: matMul(toTimeMajor(cache.x), dInputA, true, false),
-      dWh: matMul(previousStates(cache.h0, statesRows), dHiddenA, true, false),
-      db: tf.sum(dInputA, 0) as tf.Tensor1D,
-    };
+    return sequenceGradients(
+      cache,
+      statesRows,
+      concatSteps(inputGradients),
+      concatSteps(hiddenGradients),
+      dprevH,
+    );
   });
 }

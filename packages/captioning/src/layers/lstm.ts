@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lstmGateGradients, lstmGates } from '../internal/lstm-gates';
-import { concatSteps, fromTimeMajor, previousStates, splitSteps, toTimeMajor } from '../internal/sequence';
+import {
+  concatSteps,
+  fromTimeMajor,
+  keepSequenceTensors,
+  sequenceGradients,
+  splitSteps,
+  toTimeMajor,
+} from '../internal/sequence';
 import { matMul, tidy } from '../internal/tidy';
 import { assertSequenceInputs, assertShape } from '../internal/validate';
 
@@ -87,14 +94,7 @@ export function lstmForward(
       steps.push({ i, f, o, g, c, tanhNextC });
     }
     const h = fromTimeMajor(concatSteps(states), n, t);
-    const cache: LstmCache = {
-      x: tf.clone(x),
-      h0: tf.clone(h0),
-      Wx: tf.clone(Wx),
-      Wh: tf.clone(Wh),
-      h: tf.clone(h),
-      steps,
-    };
+    const cache: LstmCache = { ...keepSequenceTensors({ x, h0, Wx, Wh, h }), steps };
     return { h, cache };
   });
 }
@@ -115,7 +115,7 @@ export function lstmForward(
 export function lstmBackward(dh: tf.Tensor3D, cache: LstmCache): LstmGradients {
   assertShape('dh', dh, cache.h.shape, ['N', 'T', 'H'], 'float32');
   return tidy(() => {
-    const [n, t] = cache.h.shape;
+    const t = cache.h.shape[1];
     const upstream = splitSteps(toTimeMajor(dh), t);
     // Whᵀ once, not a transposed product per step.
     const WhT = tf.transpose(cache.Wh) as tf.Tensor2D;
@@ -137,12 +137,6 @@ export function lstmBackward(dh: tf.Tensor3D, cache: LstmCache): LstmGradients {
       dprevC = dc as tf.Tensor2D;
     }
     const da = concatSteps(das);
-    return {
-      dx: fromTimeMajor(matMul(da, cache.Wx, false, true), n, t),
-      dh0: dprevH,
-      dWx: matMul(toTimeMajor(cache.x), da, true, false),
-      dWh: matMul(previousStates(cache.h0, toTimeMajor(cache.h)), da, true, false),
-      db: tf.sum(da, 0) as tf.Tensor1D,
-    };
+    return sequenceGradients(cache, toTimeMajor(cache.h), da, da, dprevH);
   });
 }

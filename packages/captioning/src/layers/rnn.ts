@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { concatSteps, fromTimeMajor, previousStates, splitSteps, toTimeMajor } from '../internal/sequence';
+import {
+  concatSteps,
+  fromTimeMajor,
+  keepSequenceTensors,
+  sequenceGradients,
+  splitSteps,
+  toTimeMajor,
+} from '../internal/sequence';
 import { matMul, tidy } from '../internal/tidy';
 import { assertSequenceInputs, assertShape } from '../internal/validate';
 
@@ -64,13 +71,7 @@ export function rnnForward(
       states.push(prev);
     }
     const h = fromTimeMajor(concatSteps(states), n, t);
-    const cache: RnnCache = {
-      x: tf.clone(x),
-      h0: tf.clone(h0),
-      Wx: tf.clone(Wx),
-      Wh: tf.clone(Wh),
-      h: tf.clone(h),
-    };
+    const cache: RnnCache = keepSequenceTensors({ x, h0, Wx, Wh, h });
     return { h, cache };
   });
 }
@@ -90,7 +91,7 @@ export function rnnForward(
 export function rnnBackward(dh: tf.Tensor3D, cache: RnnCache): RnnGradients {
   assertShape('dh', dh, cache.h.shape, ['N', 'T', 'H'], 'float32');
   return tidy(() => {
-    const [n, t] = cache.h.shape;
+    const t = cache.h.shape[1];
     const upstream = splitSteps(toTimeMajor(dh), t);
     const statesRows = toTimeMajor(cache.h);
     const states = splitSteps(statesRows, t);
@@ -108,12 +109,6 @@ export function rnnBackward(dh: tf.Tensor3D, cache: RnnCache): RnnGradients {
       dprev = matMul(da, WhT);
     }
     const da = concatSteps(das);
-    return {
-      dx: fromTimeMajor(matMul(da, cache.Wx, false, true), n, t),
-      dh0: dprev,
-      dWx: matMul(toTimeMajor(cache.x), da, true, false),
-      dWh: matMul(previousStates(cache.h0, statesRows), da, true, false),
-      db: tf.sum(da, 0) as tf.Tensor1D,
-    };
+    return sequenceGradients(cache, statesRows, da, da, dprev);
   });
 }
