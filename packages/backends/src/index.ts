@@ -25,7 +25,7 @@ export type {
 } from './from-layers-model';
 export { fromLayersModel } from './from-layers-model';
 export type { FusedConv2dActivation, FusedConv2dArgs } from './fused-conv2d';
-export { fusedConv2d, fusedConv2dGradConfig } from './fused-conv2d';
+export { fusedConv2d } from './fused-conv2d';
 export type { GradientSupportReport } from './gradient-support';
 export { assertGradientSupport, checkGradientSupport, explainGradientError } from './gradient-support';
 export type { PreparedRuntime } from './runtimes/runtime';

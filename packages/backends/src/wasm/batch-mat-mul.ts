@@ -1,5 +1,5 @@
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { BatchMatMul, broadcast_util, util } from '@tensorflow/tfjs-core';
+import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import { swapLeadingAxes, transposeMatrices } from './internal-transpose';
 import {
   copyLeading,
@@ -7,8 +7,8 @@ import {
   type KernelArgs,
   reshape,
   runConfig,
-  WASM,
   type WasmBackend,
+  wrapStock,
 } from './internal-wasm-backend';
 
 /**
@@ -100,13 +100,7 @@ export function createBatchMatMulConfig(stock: KernelConfig): KernelConfig {
     }
     return perBatch(wasm, a, b, { transposeA, transposeB, m, k, n, outerA, outerB, outerOut, gemm });
   };
-  return {
-    kernelName: BatchMatMul,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { CastAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { Cast } from '@tensorflow/tfjs-core';
 import { share } from './identity';
-import { type KernelArgs, numericView, WASM, type WasmBackend } from './internal-wasm-backend';
+import { type KernelArgs, numericView, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /**
  * `Cast` on wasm: a cast to the tensor's own dtype shares its memory (see `identity.ts`) instead of
@@ -31,11 +30,5 @@ export function createCastConfig(stock: KernelConfig): KernelConfig {
     }
     return stock.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
   };
-  return {
-    kernelName: Cast,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }

@@ -1,6 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { Add, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
-import { disposeAll, type KernelArgs, reshape, WASM, type WasmBackend } from './internal-wasm-backend';
+import { disposeAll, type KernelArgs, reshape, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /** The arithmetic kernels {@link createChannelBroadcastConfig} wraps. */
 export const CHANNEL_BROADCAST_KERNELS: readonly string[] = [Add, Sub, Multiply, RealDiv];
@@ -83,11 +83,5 @@ export function createChannelBroadcastConfig(stock: KernelConfig): KernelConfig 
     disposeAll(wasm, [rows, repeated, wide]);
     return out;
   };
-  return {
-    kernelName: stock.kernelName,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }

@@ -1,7 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual, util } from '@tensorflow/tfjs-core';
-import type { KernelArgs, WasmBackend } from './internal-wasm-backend';
-import { WASM } from './internal-wasm-backend';
+import { type KernelArgs, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 type Compare = (a: number, b: number) => boolean;
 
@@ -54,11 +53,5 @@ export function createCompareConfig(stock: KernelConfig): KernelConfig {
     }
     return out;
   };
-  return {
-    kernelName: stock.kernelName,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }

@@ -1,7 +1,6 @@
 import type { GatherV2Attrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { GatherV2, util } from '@tensorflow/tfjs-core';
-import type { KernelArgs, WasmBackend } from './internal-wasm-backend';
-import { WASM } from './internal-wasm-backend';
+import { util } from '@tensorflow/tfjs-core';
+import { type KernelArgs, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /**
  * `GatherV2` on wasm with a fast path for gathering whole rows along the first axis (`tf.gather(x,
@@ -39,11 +38,5 @@ export function createGatherConfig(stock: KernelConfig): KernelConfig {
     }
     return out;
   };
-  return {
-    kernelName: GatherV2,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }

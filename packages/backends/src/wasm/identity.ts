@@ -1,7 +1,5 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { Identity } from '@tensorflow/tfjs-core';
-import type { KernelArgs, WasmBackend } from './internal-wasm-backend';
-import { WASM } from './internal-wasm-backend';
+import { type KernelArgs, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /**
  * `Identity` (`tf.clone`) on wasm, sharing the input's memory as tfjs-cpu and webgl do (tensors are
@@ -21,13 +19,7 @@ export function createIdentityConfig(stock: KernelConfig): KernelConfig {
     }
     return share(backend as WasmBackend, x);
   };
-  return {
-    kernelName: Identity,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }
 
 /** A second reference to `x`'s memory, released by the usual `disposeData` refcount. */

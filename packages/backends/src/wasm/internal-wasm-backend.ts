@@ -51,6 +51,23 @@ export function runWasmKernel(
   return config.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
 }
 
+/**
+ * netlens' kernel in place of a stock wasm kernel of the same name. The stock setup and dispose
+ * functions still run on backend (re)initialisation: the netlens kernel may call into the stock one.
+ */
+export function wrapStock(
+  stock: KernelConfig,
+  kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[],
+): KernelConfig {
+  return {
+    kernelName: stock.kernelName,
+    backendName: WASM,
+    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+  };
+}
+
 /** Runs a kernel config directly (used for the stock kernel a netlens kernel replaces). */
 export function runConfig(
   config: KernelConfig,

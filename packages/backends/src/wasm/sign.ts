@@ -1,7 +1,5 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { Sign } from '@tensorflow/tfjs-core';
-import type { KernelArgs, WasmBackend } from './internal-wasm-backend';
-import { WASM } from './internal-wasm-backend';
+import { type KernelArgs, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /**
  * `Sign` on wasm with tfjs-cpu's rule (`x < 0 → −1`, `x > 0 → 1`, else 0, NaN included). The stock
@@ -24,11 +22,5 @@ export function createSignConfig(stock: KernelConfig): KernelConfig {
     }
     return out;
   };
-  return {
-    kernelName: Sign,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }

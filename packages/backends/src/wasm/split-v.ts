@@ -1,6 +1,6 @@
 import type { KernelConfig, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { backend_util, SplitV, util } from '@tensorflow/tfjs-core';
-import { copyHeapBytes, type KernelArgs, WASM, type WasmBackend } from './internal-wasm-backend';
+import { backend_util, util } from '@tensorflow/tfjs-core';
+import { copyHeapBytes, type KernelArgs, type WasmBackend, wrapStock } from './internal-wasm-backend';
 
 /**
  * `SplitV` (the gradient of `concat`, e.g. of every SqueezeNet fire module) on wasm.
@@ -42,11 +42,5 @@ export function createSplitVConfig(stock: KernelConfig): KernelConfig {
     });
     return outputs;
   };
-  return {
-    kernelName: SplitV,
-    backendName: WASM,
-    kernelFunc: kernelFunc as KernelConfig['kernelFunc'],
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-  };
+  return wrapStock(stock, kernelFunc);
 }
