@@ -8,21 +8,15 @@
 //
 // `--threads` sets both sides' thread count (netlens' wasm threads and torch.set_num_threads);
 // default: netlens' default (every core) and every core for PyTorch.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { makeFoolingImage, pgd } from '@netlens/adversarial';
 import { seededValues, selectBackend } from '@netlens/backends';
 import { mnistClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
 import { seededSqueezeNet } from './lib/squeezenet.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const BACKEND = args.get('backend') ?? 'wasm';
 const SIZE = SMOKE ? 64 : 224;
@@ -82,23 +76,17 @@ grey.dispose();
 tf.dispose(digits);
 mnist.dispose();
 
-const peer = spawnSync(
-  '/usr/bin/python3',
-  [
-    fileURLToPath(new URL('pytorch/adversarial.py', import.meta.url)),
-    String(REPS),
-    `--size=${SIZE}`,
-    `--fooling-iterations=${FOOLING_ITERATIONS}`,
-    `--target=${TARGET}`,
-    `--learning-rate=${LEARNING_RATE}`,
-    `--batch=${BATCH}`,
-    `--pgd-steps=${PGD_STEPS}`,
-    `--warmup=${WARMUP}`,
-    ...(THREADS !== undefined ? [`--threads=${THREADS}`] : []),
-  ],
-  { encoding: 'utf8' },
-);
-const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const { torch, unavailable } = runPytorchPeer('adversarial.py', [
+  String(REPS),
+  `--size=${SIZE}`,
+  `--fooling-iterations=${FOOLING_ITERATIONS}`,
+  `--target=${TARGET}`,
+  `--learning-rate=${LEARNING_RATE}`,
+  `--batch=${BATCH}`,
+  `--pgd-steps=${PGD_STEPS}`,
+  `--warmup=${WARMUP}`,
+  ...(THREADS !== undefined ? [`--threads=${THREADS}`] : []),
+]);
 const perIteration = (m, n) => ({ ...m, median: m.median / n });
 const ours = { fooling: perIteration(fooling, FOOLING_ITERATIONS), pgd: pgdTime };
 const theirs = torch && {
@@ -110,9 +98,7 @@ const throughput = (m) => `${((BATCH * 1000) / m.median).toFixed(0)}`;
 console.log(
   [
     `netlens on ${selected.reason.replace(/^.*?: /, '')}.`,
-    torch
-      ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.`
-      : `PyTorch peer unavailable: ${(peer.stderr || '').trim().split('\n').at(-1)}`,
+    torch ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.` : unavailable,
     torch
       ? `MNIST CNN in PyTorch with the copied weights: logits of a mid-grey image differ from netlens' by at most ${Math.max(...torch.mnistGreyLogits.map((value, i) => Math.abs(value - greyLogits[i]))).toExponential(1)}.`
       : '',

@@ -7,19 +7,13 @@
 //     [--wasm-threads=2] [--smoke]
 //
 // Peak RSS is per process (the tfjs side runs in this process; the peer in its own).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { seededValues, selectBackend } from '@netlens/backends';
 import { CaptioningModel, Vocabulary } from '@netlens/captioning';
 import * as tf from '@tensorflow/tfjs-core';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const BACKEND = args.get('backend') ?? 'wasm';
 const [N, T, V, W, H, D] = SMOKE ? [4, 5, 24, 16, 32, 16] : [50, 16, 1004, 256, 512, 512];
@@ -64,24 +58,18 @@ const peakRssMb = process.resourceUsage().maxRSS / 1024;
 tf.dispose([features, captions]);
 model.dispose();
 
-const peer = spawnSync(
-  '/usr/bin/python3',
-  [
-    fileURLToPath(new URL('pytorch/captioning.py', import.meta.url)),
-    String(REPS),
-    `--n=${N}`,
-    `--t=${T}`,
-    `--v=${V}`,
-    `--w=${W}`,
-    `--h=${H}`,
-    `--d=${D}`,
-    `--sample-steps=${SAMPLE_STEPS}`,
-    `--warmup=${WARMUP}`,
-    ...(TORCH_THREADS ? [`--threads=${TORCH_THREADS}`] : []),
-  ],
-  { encoding: 'utf8' },
-);
-const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const { torch, unavailable } = runPytorchPeer('captioning.py', [
+  String(REPS),
+  `--n=${N}`,
+  `--t=${T}`,
+  `--v=${V}`,
+  `--w=${W}`,
+  `--h=${H}`,
+  `--d=${D}`,
+  `--sample-steps=${SAMPLE_STEPS}`,
+  `--warmup=${WARMUP}`,
+  ...(TORCH_THREADS ? [`--threads=${TORCH_THREADS}`] : []),
+]);
 const ratio = (ours, theirs) => (theirs ? `${(ours.median / theirs.median).toFixed(2)}×` : '–');
 const perCaption = (measurement) => (measurement ? (measurement.median / N).toFixed(2) : '–');
 console.log(
@@ -89,7 +77,7 @@ console.log(
     `LSTM captioner, N=${N}, T=${T}, V=${V}, W=${W}, H=${H}, D=${D}; netlens on ${selected.reason.replace(/^.*?: /, '')}.`,
     torch
       ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, explicit step loop with autograd, same run.`
-      : `PyTorch peer unavailable: ${(peer.stderr || '').trim().split('\n').at(-1)}`,
+      : unavailable,
     'Cells: median ms of clean repetitions (clean/total); ratio = netlens / PyTorch.',
     '',
     '| workload | PyTorch ms | netlens ms | netlens / PyTorch |',

@@ -15,15 +15,11 @@ import { selectBackend } from '@netlens/backends';
 import { createClassVisualization } from '@netlens/classviz';
 import { mnistClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
 import { seededSqueezeNet } from './lib/squeezenet.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const SIZE = SMOKE ? 64 : 224;
 const RUN_STEPS = SMOKE ? 3 : 100;
@@ -93,18 +89,12 @@ const step = await measure(
 const perStep = { ...step, median: step.median / STEPS };
 model.dispose();
 
-const peer = spawnSync(
-  '/usr/bin/python3',
-  [
-    fileURLToPath(new URL('pytorch/classviz.py', import.meta.url)),
-    String(REPS),
-    `--size=${SIZE}`,
-    `--steps=${STEPS}`,
-    `--warmup=${SMOKE ? 0 : 1}`,
-  ],
-  { encoding: 'utf8' },
-);
-const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const { torch, unavailable } = runPytorchPeer('classviz.py', [
+  String(REPS),
+  `--size=${SIZE}`,
+  `--steps=${STEPS}`,
+  `--warmup=${SMOKE ? 0 : 1}`,
+]);
 
 // The smoke run skips node-webgpu, whose shader compilation alone takes ~15 s on SwiftShader.
 const longRuns = (SMOKE ? ['cpu', 'wasm'] : ['cpu', 'wasm', 'node-webgpu']).map((backend) => {
@@ -123,9 +113,7 @@ const ms = (value) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 console.log(
   [
     `SqueezeNet 1.1 at ${SIZE}², seeded weights, batch 1; netlens on ${selected.reason.replace(/^.*?: /, '')}.`,
-    torch
-      ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.`
-      : `PyTorch peer unavailable: ${(peer.stderr || '').trim().split('\n').at(-1)}`,
+    torch ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.` : unavailable,
     '',
     '| workload | PyTorch ms | netlens ms | netlens / PyTorch | peak RSS MB (PyTorch / netlens) |',
     '|---|---|---|---|---|',

@@ -14,13 +14,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const N = Number(args.get('n') ?? (SMOKE ? 1 : 5));
 const SIZE = Number(args.get('size') ?? (SMOKE ? 64 : 224));
@@ -107,19 +103,13 @@ async function runParent() {
       console.error(`${backend}: ${reason}`);
     }
   }
-  const peer = spawnSync(
-    '/usr/bin/python3',
-    [
-      fileURLToPath(new URL('pytorch/squeezenet.py', import.meta.url)),
-      String(REPS),
-      `--n=${N}`,
-      `--size=${SIZE}`,
-      `--warmup=${WARMUP}`,
-      '--peak',
-    ],
-    { encoding: 'utf8' },
-  );
-  const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+  const { torch, unavailable } = runPytorchPeer('squeezenet.py', [
+    String(REPS),
+    `--n=${N}`,
+    `--size=${SIZE}`,
+    `--warmup=${WARMUP}`,
+    '--peak',
+  ]);
   const forwardGflop = (2 * N * squeezeNet11Flops(SIZE, SIZE)) / 1e9;
   const gflop = { forward: forwardGflop, saliency: 2 * forwardGflop };
   const peak = torch?.peakGflops;
@@ -128,7 +118,7 @@ async function runParent() {
     `SqueezeNet 1.1, N=${N}, ${SIZE}×${SIZE}; ${forwardGflop.toFixed(3)} GFLOP forward, ${gflop.saliency.toFixed(3)} GFLOP input gradient.`,
     torch
       ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads (OpenBLAS + oneDNN), same run. Limit: ${peak.toFixed(1)} GFLOP/s, PyTorch's median 2048² sgemm in this run.`
-      : `PyTorch peer unavailable: ${(peer.stderr || String(peer.error ?? '')).trim().split('\n').at(-1)}`,
+      : unavailable,
     '',
     '| workload | implementation | median ms (clean/total) | min–max ms | peak RSS MB | × PyTorch | % of limit |',
     '|---|---|---|---|---|---|---|',

@@ -6,20 +6,14 @@
 //     [--internal-batch=10] [--smoke]
 //
 // Peak RSS is per process (the tfjs side runs in this process; the peer in its own).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { seededValues, selectBackend } from '@netlens/backends';
 import { integratedGradients, vanillaGradient } from '@netlens/saliency';
 import * as tf from '@tensorflow/tfjs-core';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
 import { seededSqueezeNet } from './lib/squeezenet.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const BACKEND = args.get('backend') ?? 'wasm';
 const N = SMOKE ? 1 : 5;
@@ -61,27 +55,19 @@ const peakRssMb = process.resourceUsage().maxRSS / 1024;
 tf.dispose([images, one]);
 model.dispose();
 
-const peer = spawnSync(
-  '/usr/bin/python3',
-  [
-    fileURLToPath(new URL('pytorch/saliency_methods.py', import.meta.url)),
-    String(REPS),
-    `--n=${N}`,
-    `--size=${SIZE}`,
-    `--steps=${STEPS}`,
-    `--internal-batch=${INTERNAL_BATCH}`,
-    `--warmup=${SMOKE ? 0 : 1}`,
-  ],
-  { encoding: 'utf8' },
-);
-const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const { torch, unavailable } = runPytorchPeer('saliency_methods.py', [
+  String(REPS),
+  `--n=${N}`,
+  `--size=${SIZE}`,
+  `--steps=${STEPS}`,
+  `--internal-batch=${INTERNAL_BATCH}`,
+  `--warmup=${SMOKE ? 0 : 1}`,
+]);
 const ratio = (ours, theirs) => (theirs ? `${(ours.median / theirs.median).toFixed(2)}×` : '–');
 console.log(
   [
     `SqueezeNet 1.1 at ${SIZE}², seeded weights; netlens on ${selected.reason.replace(/^.*?: /, '')}.`,
-    torch
-      ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.`
-      : `PyTorch peer unavailable: ${(peer.stderr || '').trim().split('\n').at(-1)}`,
+    torch ? `Peer: PyTorch ${torch.torch}, ${torch.threads} threads, same run.` : unavailable,
     '',
     '| workload | PyTorch ms | netlens ms | netlens / PyTorch | peak RSS MB (PyTorch / netlens) |',
     '|---|---|---|---|---|',

@@ -13,19 +13,13 @@
 // "clean" repetitions after warm-up: a repetition counts only if the rest of the machine used
 // < 20 ms + 10 % of one core meanwhile (read from /proc/stat), since a noisy neighbour shares the
 // benchmark VM; the table gives clean/total counts. Prints a Markdown table.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { seededRandom, selectBackend } from '@netlens/backends';
 import { installWasmGradients, uninstallWasmGradients } from '@netlens/backends/wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
-  }),
-);
+const args = benchArgs();
 const SMOKE = args.has('smoke');
 const REPS = SMOKE ? 1 : Number(args.get('reps') ?? 7);
 const PROFILE = args.has('profile');
@@ -354,14 +348,7 @@ lines.push(
 );
 
 // The PyTorch peer, measured in this same run (Debian's python3-torch; see bench/pytorch/squeezenet.py).
-const peer = spawnSync(
-  '/usr/bin/python3',
-  [fileURLToPath(new URL('pytorch/squeezenet.py', import.meta.url)), String(REPS)],
-  {
-    encoding: 'utf8',
-  },
-);
-const torch = peer.status === 0 ? JSON.parse(peer.stdout.trim().split('\n').at(-1)) : undefined;
+const { torch, unavailable } = runPytorchPeer('squeezenet.py', [String(REPS)]);
 if (torch) {
   // SqueezeNet 1.1 at 224²: 0.349 G multiply-adds per image; backward to the input costs as much again.
   const forwardGflop = 5 * 0.698;
@@ -390,8 +377,6 @@ if (torch) {
   );
 } else {
   lines.push('');
-  lines.push(
-    `PyTorch peer unavailable: ${(peer.stderr || String(peer.error ?? '')).trim().split('\n').at(-1)}`,
-  );
+  lines.push(unavailable);
 }
 console.log(lines.join('\n'));
