@@ -45,6 +45,12 @@ export function report(
   output.dataset.status = status;
 }
 
+/** Shows why a run ended early: a stop button's abort is a finished run, anything else an error. */
+export function reportFailure(output: HTMLElement, error: unknown): void {
+  const aborted = (error as { code?: string }).code === 'ABORTED';
+  report(output, (error as Error).message, aborted ? 'done' : 'error');
+}
+
 /** Lets the browser paint between long steps, so the page stays responsive. */
 export function nextFrame(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => resolve()));

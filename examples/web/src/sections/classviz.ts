@@ -1,7 +1,7 @@
 import { createClassVisualization } from '@netlens/classviz';
 import { toCanvas } from '@netlens/image';
 import * as tf from '@tensorflow/tfjs-core';
-import { element, onChange, report, state } from '../state';
+import { element, onChange, report, reportFailure, state } from '../state';
 
 let controller: AbortController | undefined;
 
@@ -85,11 +85,7 @@ async function visualize(targetClass: number): Promise<void> {
       'done',
     );
   } catch (error) {
-    report(
-      status,
-      (error as Error).message,
-      (error as { code?: string }).code === 'ABORTED' ? 'done' : 'error',
-    );
+    reportFailure(status, error);
   } finally {
     run.disabled = false;
     stop.disabled = true;

@@ -1,7 +1,7 @@
 import { differencePicture, makeFoolingImage } from '@netlens/adversarial';
 import { toCanvas } from '@netlens/image';
 import * as tf from '@tensorflow/tfjs-core';
-import { element, onChange, report, state } from '../state';
+import { element, onChange, report, reportFailure, state } from '../state';
 
 let controller: AbortController | undefined;
 
@@ -65,11 +65,7 @@ async function fool(targetValue: string): Promise<void> {
       'done',
     );
   } catch (error) {
-    report(
-      status,
-      (error as Error).message,
-      (error as { code?: string }).code === 'ABORTED' ? 'done' : 'error',
-    );
+    reportFailure(status, error);
   } finally {
     run.disabled = false;
     stop.disabled = true;
