@@ -10,7 +10,8 @@ export type NetlensErrorCode =
   | 'UNSUPPORTED_MODEL'
   | 'MODEL_LOAD'
   | 'IMAGE_DECODE'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'TIMEOUT';
 
 /** Base class of every error netlens throws on purpose. */
 export class NetlensError extends Error {
