@@ -27,6 +27,7 @@ export type {
 } from './integrated-gradients';
 export { integratedGradients } from './integrated-gradients';
 export type { ChannelReduction } from './internal/channel-reduction';
+export type { SaliencyStep, SaliencyStepOptions } from './internal/steps';
 export type { ScoreFunction, Target, TargetOptions } from './internal/targets';
 export type { RunSaliencyMethodOptions, SaliencyMethodName } from './methods-by-name';
 export { runSaliencyMethod, SALIENCY_METHOD_DESCRIPTIONS, SALIENCY_METHOD_NAMES } from './methods-by-name';
@@ -36,7 +37,12 @@ export type { SanityCheckOptions, SanityCheckResult } from './sanity-check';
 export { sanityCheck } from './sanity-check';
 export type { SensitivityMaxOptions } from './sensitivity-max';
 export { sensitivityMax } from './sensitivity-max';
-export type { SaliencyMethod, SmoothGradOptions, SmoothGradVariant } from './smooth-grad';
+export type {
+  SaliencyMethod,
+  SaliencyMethodOptions,
+  SmoothGradOptions,
+  SmoothGradVariant,
+} from './smooth-grad';
 export { smoothGrad } from './smooth-grad';
 export type { VanillaGradientOptions } from './vanilla-gradient';
 export { vanillaGradient } from './vanilla-gradient';

@@ -9,7 +9,6 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IntegratedGradientsOptions, integratedGradients } from './integrated-gradients';
-import { defaultInternalBatchSize } from './internal/batching';
 import { gaussianBlur } from './internal/ig-baselines';
 import { gaussLegendre, INTEGRATION_METHODS, integrationPoints } from './internal/ig-quadrature';
 
@@ -210,16 +209,6 @@ describeOnBackends('integratedGradients', () => {
       await expectTensorsClose(seven.attributions, one.attributions);
       await expectTensorsClose(automatic.attributions, one.attributions);
       await expectTensorsClose(seven.delta, one.delta);
-    });
-  });
-
-  it('chooses a default batch size within [1, limit] without leaking', async () => {
-    await expectNoLeak(() => {
-      const size = defaultInternalBatchSize(smooth.classifier, images, 100);
-      expect(Number.isInteger(size)).toBe(true);
-      expect(size).toBeGreaterThanOrEqual(1);
-      expect(size).toBeLessThanOrEqual(100);
-      expect(defaultInternalBatchSize(smooth.classifier, images, 3)).toBeLessThanOrEqual(3);
     });
   });
 

@@ -6,6 +6,7 @@ import { gradientTimesInput } from './gradient-times-input';
 import { guidedBackprop } from './guided-backprop';
 import { guidedGradCam } from './guided-grad-cam';
 import { integratedGradients } from './integrated-gradients';
+import type { SaliencyStepOptions } from './internal/steps';
 import type { Target } from './internal/targets';
 import { occlusion } from './occlusion';
 import { smoothGrad } from './smooth-grad';
@@ -43,8 +44,11 @@ export const SALIENCY_METHOD_DESCRIPTIONS: Readonly<Record<SaliencyMethodName, s
   occlusion: 'score drop under a sliding grey window of 1/7 of the image (Zeiler & Fergus 2014)',
 };
 
-/** Options for {@link runSaliencyMethod}. */
-export interface RunSaliencyMethodOptions {
+/**
+ * Options for {@link runSaliencyMethod}. `onStep` and `signal` reach the methods that run in chunks
+ * (`smoothgrad`, `ig`, `occlusion`); the others are one backward or forward pass.
+ */
+export interface RunSaliencyMethodOptions extends SaliencyStepOptions {
   /** One class, one per image, or `'predicted'` (default). */
   target?: Target;
   /** Seed of SmoothGrad's noise. Default 1. */
@@ -63,7 +67,7 @@ export interface RunSaliencyMethodOptions {
  * @param name - one of {@link SALIENCY_METHOD_NAMES}.
  * @param model - the classifier.
  * @param images - `[N, H, W, C]` pixels in `[0, 1]`.
- * @param options - target and seed.
+ * @param options - target, seed, and `onStep`/`signal` for the methods that run in chunks.
  * @returns `[N, H, W, 1]` attributions.
  * @throws InvalidArgumentError for an unknown name, and whatever the method throws for bad input.
  */
@@ -74,19 +78,20 @@ export async function runSaliencyMethod(
   options: RunSaliencyMethodOptions = {},
 ): Promise<tf.Tensor4D> {
   const target = options.target ?? 'predicted';
+  const { onStep, signal } = options;
   switch (name) {
     case 'vanilla':
       return vanillaGradient(model, images, { target });
     case 'gradxinput':
       return gradientTimesInput(model, images, { target, channelReduction: 'sum' });
     case 'smoothgrad': {
-      const smoothed = await smoothGrad(model, images, { target, seed: options.seed ?? 1 });
+      const smoothed = await smoothGrad(model, images, { target, seed: options.seed ?? 1, onStep, signal });
       const reduced = tf.tidy(() => tf.max(tf.abs(smoothed), 3, true) as tf.Tensor4D);
       smoothed.dispose();
       return reduced;
     }
     case 'ig': {
-      const { attributions } = await integratedGradients(model, images, { target });
+      const { attributions } = await integratedGradients(model, images, { target, onStep, signal });
       const summed = tf.sum(attributions, 3, true) as tf.Tensor4D;
       attributions.dispose();
       return summed;
@@ -103,7 +108,13 @@ export async function runSaliencyMethod(
       return guidedGradCam(model, images, { target, abs: true, channelReduction: 'max' });
     case 'occlusion': {
       const window = Math.max(2, Math.round(images.shape[1] / 7));
-      return occlusion(model, images, { target, window, stride: Math.max(1, Math.round(window / 2)) });
+      return occlusion(model, images, {
+        target,
+        window,
+        stride: Math.max(1, Math.round(window / 2)),
+        onStep,
+        signal,
+      });
     }
     default:
       throw new InvalidArgumentError('name', `one of ${SALIENCY_METHOD_NAMES.join(', ')}`, String(name));

@@ -1,12 +1,13 @@
 import type { ImageClassifier } from '@netlens/backends';
 import { assertValidImages, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import { defaultInternalBatchSize } from './internal/batching';
+import { checkInternalBatchSize, checkMemoryBudget, createChunking, runChunks } from './internal/batching';
 import { type Extent, parseExtent, windowStarts } from './internal/occlusion-windows';
+import { checkStepOptions, type SaliencyStepOptions } from './internal/steps';
 import { resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
 
 /** Options for {@link occlusion}. */
-export interface OcclusionOptions extends TargetOptions {
+export interface OcclusionOptions extends TargetOptions, SaliencyStepOptions {
   /**
    * Side of the occluding patch in pixels, one number for a square or `[height, width]`; it covers
    * every channel. Default `[max(1, ⌊H/8⌋), max(1, ⌊W/8⌋)]` (28×28 on a 224×224 input). Must fit in
@@ -22,10 +23,16 @@ export interface OcclusionOptions extends TargetOptions {
   /** Pixel value the patch is filled with, in `[0, 1]`. Default `0` (black). */
   baseline?: number;
   /**
-   * How many occluded images one forward pass evaluates. Default: sized from the memory one forward
-   * pass takes, against a budget per backend (see `integratedGradients`).
+   * How many occluded images one forward pass evaluates. Default: as many as fit `memoryBudget`,
+   * from the peak memory of one occluded image's forward pass (measured with `tf.profile` by the
+   * first chunk, then cached per model and backend), at least 1. Wins over `memoryBudget`.
    */
   internalBatchSize?: number;
+  /**
+   * Bytes of tensor memory one forward chunk may peak at, when `internalBatchSize` is not given.
+   * Default 256 MiB on `webgl`/`webgpu`/`node-webgpu`, 512 MiB on `cpu`/`wasm`/`tensorflow`.
+   */
+  memoryBudget?: number;
 }
 
 /**
@@ -34,8 +41,10 @@ export interface OcclusionOptions extends TargetOptions {
  * patches that cover it (Captum's `Occlusion` attribution, summed over channels since the patch
  * spans all of them). Only forward passes: works with any classifier, differentiable or not.
  *
- * Occluded copies are evaluated in chunks of `internalBatchSize` (one `tidy` per chunk) and only
- * their scores are read back, so memory stays bounded by one chunk.
+ * Occluded copies are evaluated in chunks that fit `memoryBudget` (or of `internalBatchSize`), one
+ * `tidy` per chunk, and only their scores are read back, so memory stays bounded by one chunk; the
+ * event loop runs between chunks, where `onStep` reports the occluded images evaluated out of
+ * `N × positions` and `signal` can stop the call.
  *
  * ```ts
  * const maps = await occlusion(classifier, images, { window: 16, stride: 8, baseline: 0.5 });
@@ -43,10 +52,12 @@ export interface OcclusionOptions extends TargetOptions {
  * ```
  * @param model - any classifier.
  * @param images - `[N, H, W, C]` float32 pixels in `[0, 1]`.
- * @param options - patch size, stride, fill value, chunk size and what to explain.
+ * @param options - patch size, stride, fill value, chunk size or memory budget, what to explain,
+ *   `onStep` and `signal`.
  * @returns `[N, H, W, 1]` attributions; the caller disposes them.
  * @throws InvalidArgumentError for a window that is not positive or larger than the image, a
- *   stride that is not positive, a baseline outside `[0, 1]`, bad images or targets.
+ *   stride that is not positive, a baseline outside `[0, 1]`, bad images or targets; NetlensError
+ *   `'ABORTED'` when `signal` fires (checked before every chunk).
  *
  * Sources: Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks; Captum
  * `captum.attr.Occlusion`.
@@ -72,9 +83,9 @@ export async function occlusion(
   if (typeof baseline !== 'number' || !(baseline >= 0 && baseline <= 1)) {
     throw new InvalidArgumentError('options.baseline', 'a pixel value in [0, 1]', String(baseline));
   }
-  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
-    throw new InvalidArgumentError('options.internalBatchSize', 'a positive integer', String(requested));
-  }
+  checkInternalBatchSize(requested);
+  checkMemoryBudget(options.memoryBudget);
+  checkStepOptions(options);
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
 
   const baseScores = tf.tidy(() => scoreOf(model, targets, scoreFn)(images));
@@ -89,14 +100,20 @@ export async function occlusion(
     position: positions[index % positions.length] as readonly [number, number],
   }));
 
-  const internalBatchSize = requested ?? defaultInternalBatchSize(model, images, jobs.length);
+  const chunking = createChunking({
+    model,
+    work: scoreFn ? undefined : 'forward',
+    imagesPerUnit: 1,
+    internalBatchSize: requested,
+    memoryBudget: options.memoryBudget,
+  });
   const pixels = height * width;
   const totals = new Float64Array(batch * pixels);
   const counts = new Float64Array(pixels);
   for (const [top, left] of positions) addWindow(counts, 0, width, top, left, window, 1);
 
-  for (let start = 0; start < jobs.length; start += internalBatchSize) {
-    const chunk = jobs.slice(start, start + internalBatchSize);
+  const evaluate = async (start: number, count: number) => {
+    const chunk = jobs.slice(start, start + count);
     const scores = tf.tidy(() => {
       const masks = new Float32Array(chunk.length * pixels);
       for (const [index, { position }] of chunk.entries()) {
@@ -114,13 +131,23 @@ export async function occlusion(
       const chunkTargets = scoreFn ? [] : chunk.map((job) => targets[job.image] as number);
       return scoreOf(model, chunkTargets, scoreFn)(occluded);
     });
-    const values = await scores.data();
-    scores.dispose();
+    let values: Float32Array | Int32Array | Uint8Array;
+    try {
+      values = await scores.data();
+    } finally {
+      scores.dispose();
+    }
     chunk.forEach(({ image, position: [top, left] }, index) => {
       const drop = (base[image] as number) - (values[index] as number);
       addWindow(totals, image * pixels, width, top, left, window, drop);
     });
-  }
+  };
+  const { onStep, signal } = options;
+  await runChunks(chunking, jobs.length, evaluate, {
+    name: 'occlusion',
+    signal,
+    progress: (step) => onStep?.({ step, numSteps: jobs.length }),
+  });
 
   const result = new Float32Array(batch * pixels);
   for (let index = 0; index < result.length; index++) {

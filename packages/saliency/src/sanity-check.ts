@@ -1,13 +1,24 @@
 import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import type * as tf from '@tensorflow/tfjs-core';
 import { spearmanCorrelation } from './internal/rank-correlation';
+import {
+  checkStepCount,
+  checkStepOptions,
+  type SaliencyStepOptions,
+  throwIfAborted,
+  yieldToEventLoop,
+} from './internal/steps';
 import { resolveTargets, type TargetOptions } from './internal/targets';
 import { assertValidInput } from './internal/validate-input';
 import type { SaliencyMethod } from './smooth-grad';
 
 /** Options for {@link sanityCheck}. */
-export interface SanityCheckOptions extends TargetOptions {
-  /** With a model factory: the number of randomised models, called as `models(1) … models(steps)`. */
+export interface SanityCheckOptions extends TargetOptions, SaliencyStepOptions {
+  /**
+   * With a model factory: the number of randomised models, called as `models(1) … models(steps)`,
+   * an integer in `[0, 10000]`. `onStep` counts the models whose maps are done, up to `steps + 1`
+   * (or the array's length); `signal` is also passed to `method`.
+   */
   steps?: number;
   /** Compare `|map|` rather than signed maps, as Adebayo et al.'s main figures do. Default `true`. */
   abs?: boolean;
@@ -42,9 +53,10 @@ export interface SanityCheckResult {
  * @param method - the attribution method, called with explicit per-image targets (or `scoreFn`).
  * @param models - the original model followed by the randomised ones, or a factory of them.
  * @param images - `[N, H, W, C]` float32 pixels in `[0, 1]`.
- * @param options - number of steps (factory only), absolute value and target.
+ * @param options - number of steps (factory only), absolute value, target, `onStep` and `signal`.
  * @returns the correlation of every model's maps with the original's, per image.
- * @throws InvalidArgumentError for bad models, images, targets or options, or maps whose shape differs.
+ * @throws InvalidArgumentError for bad models, images, targets or options, or maps whose shape
+ *   differs; NetlensError `'ABORTED'` when `signal` fires (checked before each model).
  */
 export async function sanityCheck(
   method: SaliencyMethod,
@@ -58,16 +70,10 @@ export async function sanityCheck(
   }
   if (typeof abs !== 'boolean') throw new InvalidArgumentError('options.abs', 'a boolean', String(abs));
   let count: number;
+  checkStepOptions(options);
+  const { onStep, signal } = options;
   if (typeof models === 'function') {
-    const { steps } = options;
-    if (!Number.isInteger(steps) || (steps as number) < 0) {
-      throw new InvalidArgumentError(
-        'options.steps',
-        'a non-negative integer with a model factory',
-        String(steps),
-      );
-    }
-    count = (steps as number) + 1;
+    count = checkStepCount(options.steps, 'options.steps', 0) + 1;
   } else {
     if (!Array.isArray(models) || models.length === 0) {
       throw new InvalidArgumentError(
@@ -87,7 +93,7 @@ export async function sanityCheck(
   const batch = images.shape[0];
 
   const mapsOf = async (model: ImageClassifier): Promise<Float32Array[]> => {
-    const map = await method(model, images, scoreFn ? { scoreFn } : { target: targets });
+    const map = await method(model, images, scoreFn ? { scoreFn, signal } : { target: targets, signal });
     let values: Float32Array | Int32Array | Uint8Array;
     try {
       values = await map.data();
@@ -101,9 +107,14 @@ export async function sanityCheck(
     });
   };
 
+  throwIfAborted(signal, 'sanityCheck');
   const reference = await mapsOf(original);
   const correlations: number[][] = [];
   for (let step = 0; step < count; step++) {
+    if (step > 0) {
+      await yieldToEventLoop();
+      throwIfAborted(signal, 'sanityCheck');
+    }
     const model = step === 0 ? original : modelAt(step);
     if (step > 0) await assertValidInput(images, model);
     const maps = step === 0 ? reference : await mapsOf(model);
@@ -120,6 +131,7 @@ export async function sanityCheck(
         return spearmanCorrelation(map, base);
       }),
     );
+    await onStep?.({ step: step + 1, numSteps: count });
   }
   return { correlations };
 }

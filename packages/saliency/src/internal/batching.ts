@@ -1,56 +1,172 @@
-import type { ImageClassifier } from '@netlens/backends';
+import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted, yieldToEventLoop } from './steps';
 
-/** Memory budget for one forward/backward chunk on GPU backends (`webgl`, `webgpu`): 256 MB. */
-export const GPU_CHUNK_BUDGET_BYTES = 256 * 1024 * 1024;
-/** Memory budget for one forward/backward chunk on CPU backends (`cpu`, `wasm`, `tensorflow`): 512 MB. */
-export const CPU_CHUNK_BUDGET_BYTES = 512 * 1024 * 1024;
-/**
- * A backward pass keeps every forward activation alive and allocates gradients of the same size,
- * so one image's forward footprint is multiplied by this to cover forward plus backward.
- */
-const BACKWARD_FACTOR = 3;
-/** Used when the forward pass cannot be measured: bytes per image as a multiple of its input bytes. */
-const INPUT_SIZE_FACTOR = 64;
+/** Default memory budget of one chunk on GPU backends (`webgl`, `webgpu`, `node-webgpu`): 256 MiB. */
+export const GPU_MEMORY_BUDGET = 256 * 1024 * 1024;
+/** Default memory budget of one chunk elsewhere (`cpu`, `wasm`, `tensorflow`): 512 MiB. */
+export const CPU_MEMORY_BUDGET = 512 * 1024 * 1024;
 
-/** Whether the active backend keeps tensors in GPU memory. */
-function onGpu(): boolean {
+/** The default budget for the active backend: GPU memory is smaller and shared with rendering. */
+export function defaultMemoryBudget(): number {
   const backend = tf.getBackend();
-  return backend === 'webgl' || backend === 'webgpu';
+  return backend === 'webgl' || backend === 'webgpu' ? GPU_MEMORY_BUDGET : CPU_MEMORY_BUDGET;
+}
+
+/** What one chunk does per image, which decides the memory it peaks at. */
+export type ChunkWork = 'gradient' | 'forward';
+
+// Bytes one image's work peaks at, per model, then per backend and kind of work. Only numbers are
+// held, and the WeakMap lets a model be collected as usual.
+const measuredBytes = new WeakMap<ImageClassifier, Map<string, number>>();
+
+/**
+ * Bytes that `run` allocates at its peak above what was allocated before it: the engine's
+ * `tf.profile` peak, which tfjs-core records after every kernel from its own tensor accounting, so
+ * it is the same on every backend (cpu, wasm, webgl, webgpu). It counts tensors, not a backend's
+ * scratch space inside a kernel (XNNPACK's buffers on wasm) or a GPU backend's pool of recycled
+ * buffers, which the budgets leave room for. Inside a caller's own `tf.profile` it reads the
+ * caller's kernel records instead of starting a profile that would reset them.
+ * @returns the peak growth in bytes, 0 when no kernel ran.
+ */
+export async function measurePeakBytes(run: () => void | Promise<void>): Promise<number> {
+  const engine = tf.engine();
+  const before = engine.state.numBytes;
+  let peak = Number.NEGATIVE_INFINITY;
+  if (engine.state.profiling) {
+    const kernels = engine.state.activeProfile.kernels;
+    const first = kernels.length;
+    await run();
+    for (let index = first; index < kernels.length; index++) {
+      peak = Math.max(peak, kernels[index]?.totalBytesSnapshot ?? peak);
+    }
+  } else {
+    // tf.profile leaves the engine in profiling mode when its function throws, so the error is
+    // carried out of it and rethrown after the profile has ended.
+    let failure: { error: unknown } | undefined;
+    const info = await tf.profile(async () => {
+      try {
+        await run();
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure) throw failure.error;
+    peak = info.peakBytes;
+  }
+  return Number.isFinite(peak) ? Math.max(0, peak - before) : 0;
+}
+
+/** How a chunked computation sizes its chunks. */
+export interface ChunkingOptions {
+  /** The classifier whose work is measured (and the key of the cache). */
+  model: ImageClassifier;
+  /**
+   * What a chunk does per image, when it is the same for every call with this model (the cache
+   * key); `undefined` when it depends on a caller's function (`scoreFn`, a wrapped method), so it
+   * is measured on every call.
+   */
+  work: ChunkWork | undefined;
+  /** Images one unit of work holds (a noisy copy of the whole batch for SmoothGrad, else 1). */
+  imagesPerUnit: number;
+  /** The caller's `internalBatchSize` in images; it wins over any measurement. */
+  internalBatchSize?: number;
+  /** The caller's `memoryBudget` in bytes. Default {@link defaultMemoryBudget}. */
+  memoryBudget?: number;
+}
+
+/** The number of units a chunk holds, or `undefined` until one unit has been measured. */
+export interface Chunking {
+  unitsPerChunk(): number | undefined;
+  /** Records the peak bytes a one-unit trial took. */
+  record(bytesPerUnit: number): void;
 }
 
 /**
- * A number of images per forward/backward pass that fits a memory budget: 256 MB on GPU backends
- * (`webgl`, `webgpu`), 512 MB elsewhere (CPU memory is larger and not shared with rendering). The
- * bytes one image needs are measured as the growth of `tf.memory().numBytes` during one forward
- * pass of the first image inside `tf.tidy` (every intermediate is still alive at that point), times
- * 3 for the backward pass; when that growth is not positive (a model that frees its own
- * intermediates), `64 ×` the image's input bytes is used instead. Runs one forward pass on the
- * active backend and leaves no tensors behind.
- *
- * ```ts
- * const batchSize = defaultInternalBatchSize(classifier, images, numSteps * images.shape[0]);
- * ```
- * @param model - the classifier whose forward pass is measured.
- * @param images - `[N, H, W, C]` images; only the first is run.
- * @param limit - the most images a chunk can hold (the number of interpolated images). Default no limit.
- * @returns an integer in `[1, limit]`.
+ * Units per chunk for `bytesPerImage`: as many as fit `budget`, at least 1. A measured 0 (the work
+ * ran outside tfjs' accounting, so its size is unknown) gives 1, the size that cannot be too big.
  */
-export function defaultInternalBatchSize(
-  model: ImageClassifier,
-  images: tf.Tensor4D,
-  limit = Number.POSITIVE_INFINITY,
-): number {
-  const [, height, width, channels] = images.shape;
-  const inputBytes = height * width * channels * 4;
-  const measured = tf.tidy(() => {
-    const first = tf.slice(images, [0, 0, 0, 0], [1, height, width, channels]);
-    const afterSlice = tf.memory().numBytes;
-    model.logits(first);
-    return tf.memory().numBytes - afterSlice;
-  });
-  const forwardBytes = measured > 0 ? measured + inputBytes : inputBytes * INPUT_SIZE_FACTOR;
-  const perImage = Math.max(1, forwardBytes * BACKWARD_FACTOR);
-  const budget = onGpu() ? GPU_CHUNK_BUDGET_BYTES : CPU_CHUNK_BUDGET_BYTES;
-  return Math.max(1, Math.min(Math.floor(budget / perImage), Math.floor(limit)));
+export function unitsForBudget(bytesPerImage: number, imagesPerUnit: number, budget: number): number {
+  if (!(bytesPerImage > 0)) return 1;
+  return Math.max(1, Math.floor(budget / (bytesPerImage * imagesPerUnit)));
+}
+
+/**
+ * Chunk sizing for one call: the caller's `internalBatchSize` when given; else the bytes one image's
+ * work peaks at (cached per model and backend, or measured by the call's first chunk, which then
+ * holds one unit) against the memory budget.
+ */
+export function createChunking(options: ChunkingOptions): Chunking {
+  const { model, work, imagesPerUnit, internalBatchSize } = options;
+  const budget = options.memoryBudget ?? defaultMemoryBudget();
+  const key = `${tf.getBackend()}/${work}`;
+  let bytesPerImage = work === undefined ? undefined : measuredBytes.get(model)?.get(key);
+  return {
+    unitsPerChunk() {
+      if (internalBatchSize !== undefined) return Math.max(1, Math.floor(internalBatchSize / imagesPerUnit));
+      return bytesPerImage === undefined ? undefined : unitsForBudget(bytesPerImage, imagesPerUnit, budget);
+    },
+    record(bytesPerUnit) {
+      bytesPerImage = bytesPerUnit / imagesPerUnit;
+      if (work === undefined) return;
+      const perModel = measuredBytes.get(model) ?? new Map<string, number>();
+      perModel.set(key, bytesPerImage);
+      measuredBytes.set(model, perModel);
+    },
+  };
+}
+
+/** Cancellation and progress of {@link runChunks}. */
+export interface ChunkControl {
+  /** The public function's name, for the abort error. */
+  name: string;
+  signal?: AbortSignal;
+  /** Called after every chunk with the units done so far. */
+  progress?: (done: number) => void | Promise<void>;
+}
+
+/**
+ * Runs `run(start, count)` over `total` units in chunks sized by `chunking`, checking `signal`
+ * before each chunk and yielding to the event loop between chunks. When the chunk size is not yet
+ * known, the first chunk holds one unit and is measured with {@link measurePeakBytes}; its result
+ * is kept, as for any other chunk.
+ * @throws NetlensError `'ABORTED'` when `signal` fires; whatever `run` throws.
+ */
+export async function runChunks(
+  chunking: Chunking,
+  total: number,
+  run: (start: number, count: number) => void | Promise<void>,
+  control: ChunkControl,
+): Promise<void> {
+  let start = 0;
+  while (start < total) {
+    throwIfAborted(control.signal, control.name);
+    const perChunk = chunking.unitsPerChunk();
+    const count = Math.min(perChunk ?? 1, total - start);
+    if (perChunk === undefined) {
+      const from = start;
+      chunking.record(await measurePeakBytes(() => run(from, 1)));
+    } else {
+      await run(start, count);
+    }
+    start += count;
+    await control.progress?.(start);
+    if (start < total) await yieldToEventLoop();
+  }
+}
+
+/** Checks an `internalBatchSize` option: a positive integer or undefined. */
+export function checkInternalBatchSize(value: unknown): number | undefined {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
+    throw new InvalidArgumentError('options.internalBatchSize', 'a positive integer', String(value));
+  }
+  return value;
+}
+
+/** Checks a `memoryBudget` option: a positive finite number of bytes or undefined. */
+export function checkMemoryBudget(value: unknown): number | undefined {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+    throw new InvalidArgumentError('options.memoryBudget', 'a positive number of bytes', String(value));
+  }
+  return value;
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, seededRandom, seededValues } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkStepCount } from './steps';
 
 /** A baseline drawn from a distribution: Integrated Gradients is averaged over `samples` draws. */
 export interface BaselineDistribution {
@@ -8,7 +9,10 @@ export interface BaselineDistribution {
    * `(0, blurSigma]`, or the given baselines (each `[1, H, W, C]` or `[N, H, W, C]`).
    */
   distribution: 'uniform' | 'blurred' | readonly tf.Tensor4D[];
-  /** How many baselines to draw. Default 10, or the array's length (which it must then equal). */
+  /**
+   * How many baselines to draw, an integer in `[1, 10000]`. Default 10, or the array's length (which
+   * it must then equal).
+   */
   samples?: number;
   /** Seed of the draws. Default 0. */
   seed?: number;
@@ -186,9 +190,7 @@ export function validateBaseline(
     return { samples, make: (sample) => broadcastCopy(list[sample] as tf.Tensor4D, images) };
   }
   const samples = baseline.samples ?? 10;
-  if (!Number.isInteger(samples) || samples < 1) {
-    throw new InvalidArgumentError(`${name}.samples`, 'a positive integer', String(samples));
-  }
+  checkStepCount(samples, `${name}.samples`);
   const next = seededRandom(drawSeed);
   // Each draw gets its own seed (noise) or σ (blur), fixed up front so samples are independent of order.
   const draws = Array.from({ length: samples }, () => next());
