@@ -1,5 +1,7 @@
 import './gradients';
 
+export type { ActivationGradientRule } from './activation-gradient-rule';
+export { ACTIVATION_RULE_KERNELS, withActivationGradientRule } from './activation-gradient-rule';
 export type { BackendName } from './backend-names';
 export { BACKEND_NAMES, BROWSER_AUTO_ORDER, isBackendName, NODE_AUTO_ORDER } from './backend-names';
 export type { ImageClassifier, LayerIntervention } from './contract/image-classifier';
@@ -26,6 +28,7 @@ export type {
 export { fromLayersModel } from './from-layers-model';
 export type { FusedConv2dActivation, FusedConv2dArgs } from './fused-conv2d';
 export { fusedConv2d } from './fused-conv2d';
+export { gradientScope } from './gradient-scope';
 export type { GradientSupportReport } from './gradient-support';
 export { assertGradientSupport, checkGradientSupport, explainGradientError } from './gradient-support';
 export type { PreparedRuntime } from './runtimes/runtime';

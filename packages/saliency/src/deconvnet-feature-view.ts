@@ -1,4 +1,9 @@
-import { explainGradientError, type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
+import {
+  explainGradientError,
+  gradientScope,
+  type ImageClassifier,
+  InvalidArgumentError,
+} from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownLayer, assertLayerAccess, type LayerAccessClassifier } from './internal/cam-layer';
 import { assertChannelReduction, type ChannelReduction, reduceChannels } from './internal/channel-reduction';
@@ -113,10 +118,13 @@ function projectSignal(
   signal: tf.Tensor,
   images: tf.Tensor4D,
 ): tf.Tensor4D {
-  return tf.grad((x: tf.Tensor) => {
-    const [activation] = model.activations(x as tf.Tensor4D, [layer]) as [tf.Tensor];
-    return tf.sum(tf.mul(signal, activation));
-  })(images) as tf.Tensor4D;
+  return gradientScope(
+    () =>
+      tf.grad((x: tf.Tensor) => {
+        const [activation] = model.activations(x as tf.Tensor4D, [layer]) as [tf.Tensor];
+        return tf.sum(tf.mul(signal, activation));
+      })(images) as tf.Tensor4D,
+  );
 }
 
 /**

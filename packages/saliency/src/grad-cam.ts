@@ -1,5 +1,5 @@
 import type { ImageClassifier } from '@netlens/backends';
-import { assertValidImages, InvalidArgumentError } from '@netlens/backends';
+import { assertValidImages, gradientScope, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assertKnownLayer,
@@ -80,27 +80,29 @@ export async function gradCam(
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
   const [height, width] = images.shape.slice(1, 3) as [number, number];
 
-  return tf.tidy(() => {
-    const [activation] = model.activations(images, [layer]) as [tf.Tensor];
-    if (activation.rank !== 4) {
-      throw new InvalidArgumentError(
-        'options.layer',
-        'a layer with a 4-D [N, h, w, K] output',
-        `'${layer}' with shape [${activation.shape}]`,
-      );
-    }
-    const gradientOf = tf.grad((a: tf.Tensor) => {
-      const score = scoreOf(withLayerReplaced(model, layer, a), targets, scoreFn);
-      return tf.sum(score(images));
-    });
-    const gradient = gradientOf(activation);
-    const weights =
-      variant === 'gradcam' ? tf.mean(gradient, [1, 2], true) : plusPlusWeights(activation, gradient);
-    let map = tf.sum(tf.mul(weights, activation), 3, true) as tf.Tensor4D;
-    if (relu) map = tf.relu(map);
-    if (upsample) map = tf.image.resizeBilinear(map, [height, width], false, true);
-    return map;
-  });
+  return gradientScope(() =>
+    tf.tidy(() => {
+      const [activation] = model.activations(images, [layer]) as [tf.Tensor];
+      if (activation.rank !== 4) {
+        throw new InvalidArgumentError(
+          'options.layer',
+          'a layer with a 4-D [N, h, w, K] output',
+          `'${layer}' with shape [${activation.shape}]`,
+        );
+      }
+      const gradientOf = tf.grad((a: tf.Tensor) => {
+        const score = scoreOf(withLayerReplaced(model, layer, a), targets, scoreFn);
+        return tf.sum(score(images));
+      });
+      const gradient = gradientOf(activation);
+      const weights =
+        variant === 'gradcam' ? tf.mean(gradient, [1, 2], true) : plusPlusWeights(activation, gradient);
+      let map = tf.sum(tf.mul(weights, activation), 3, true) as tf.Tensor4D;
+      if (relu) map = tf.relu(map);
+      if (upsample) map = tf.image.resizeBilinear(map, [height, width], false, true);
+      return map;
+    }),
+  );
 }
 
 /** Grad-CAM++ channel weights `[N, 1, 1, K]` from activation and gradient `[N, h, w, K]`. */

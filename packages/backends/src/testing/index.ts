@@ -4,6 +4,8 @@ export { candidateTestBackends, describeOnBackends } from './describe-on-backend
 export { expectNoLeak } from './expect-no-leak';
 export type { CloseOptions } from './expect-tensors-close';
 export { backendEpsilon, expectTensorsClose } from './expect-tensors-close';
+export type { FailingModel } from './failing-models';
+export { createFailingModel } from './failing-models';
 export type { NumericGradientOptions } from './numeric-gradient';
 export { checkGradient, numericGradient } from './numeric-gradient';
 export {

@@ -1,5 +1,5 @@
 import type { ImageClassifier } from '@netlens/backends';
-import { InvalidArgumentError } from '@netlens/backends';
+import { gradientScope, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -90,8 +90,9 @@ export function scoreOf(
 
 /**
  * `∂ score_i / ∂ images_i` for every image: one backward pass of the summed scores (images are
- * independent, so the sum's gradient is each image's own gradient).
+ * independent, so the sum's gradient is each image's own gradient). A model that throws leaves no
+ * tensors behind.
  */
 export function inputGradient(score: (images: tf.Tensor4D) => tf.Tensor1D, images: tf.Tensor4D): tf.Tensor4D {
-  return tf.grad((x: tf.Tensor) => tf.sum(score(x as tf.Tensor4D)))(images) as tf.Tensor4D;
+  return gradientScope(() => tf.grad((x: tf.Tensor) => tf.sum(score(x as tf.Tensor4D)))(images) as tf.Tensor4D);
 }
