@@ -2,10 +2,15 @@ import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/b
 import { loadSqueezeNet11Weights, squeezeNet11 } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAtFloat32Floor } from '../../models/src/__fixtures__/float32-floor';
 import { torchSqueezeNetReference } from '../../models/src/__fixtures__/torch-squeezenet-reference';
+import { deconvnet } from './deconvnet';
 import { gradCam } from './grad-cam';
 import { gradientTimesInput } from './gradient-times-input';
+import { guidedBackprop } from './guided-backprop';
+import { guidedGradCam } from './guided-grad-cam';
 import { integratedGradients } from './integrated-gradients';
+import { occlusion } from './occlusion';
 import { vanillaGradient } from './vanilla-gradient';
 
 // Vanilla gradient, gradient × input, Integrated Gradients and Grad-CAM on SqueezeNet 1.1 with the
@@ -17,10 +22,14 @@ const reference = torchSqueezeNetReference({
 });
 const floats = reference.floats;
 let targets: number[] = [];
+let floors: Record<string, number> = {};
+let ties: Record<string, { tied: number; windows: number; tiedAtZero: number }> = {};
 
 beforeAll(() => {
   reference.prepare();
-  if (reference.available) targets = reference.json<{ targets: number[] }>('targets.json').targets;
+  if (!reference.available) return;
+  targets = reference.json<{ targets: number[] }>('targets.json').targets;
+  ({ floors, ties } = reference.json<{ floors: typeof floors; ties: typeof ties }>('floors.json'));
 });
 afterAll(() => reference.dispose());
 
@@ -48,6 +57,77 @@ describeOnBackends('saliency methods on SqueezeNet 1.1 equal PyTorch', () => {
         expect(cam.shape).toEqual([2, 4, 4, 1]);
         await expectTensorsClose(cam, floats('gradcam.bin'));
         tf.dispose([images, vanilla, predicted, gxi, attributions, cam]);
+      });
+      model.dispose();
+    },
+  );
+
+  // The maps below are held to PyTorch's float64 run, at a multiple of how far PyTorch's own float32
+  // run lands from it (floors.json; scripts/torch-reference.py).
+  it.skipIf(!reference.available)(
+    'occlusion (22×16 patches of 0.5, stride 22×12, the last column flush with the edge)',
+    async () => {
+      const model = squeezeNet11(loadSqueezeNet11Weights(reference.weights()));
+      await expectNoLeak(async () => {
+        const images = tf.tensor4d(floats('input.bin'), [2, 66, 66, 3]);
+        const maps = await occlusion(model, images, {
+          target: targets,
+          window: [22, 16],
+          stride: [22, 12],
+          baseline: 0.5,
+          internalBatchSize: 16,
+        });
+        expect(maps.shape).toEqual([2, 66, 66, 1]);
+        await expectAtFloat32Floor('occlusion', maps, floats('occlusion-64.bin'), floors.occlusion as number);
+        tf.dispose([images, maps]);
+      });
+      model.dispose();
+    },
+  );
+
+  // Each ReLU rule against backward hooks on every nn.ReLU of torchvision's model. SqueezeNet's
+  // ReLUs are all fused into its convolutions here, so these check that the rules reach fused ReLUs.
+  // Deconvnet also passes the signal through dead ReLUs, so max-pool windows whose maximum is tied
+  // (all-zero windows after a ReLU; thousands at this size) must route it to the first maximum in
+  // row-major order as torch does (routed to the last maximum instead, the map moves by 0.40 of its
+  // range).
+  for (const [method, run] of [
+    ['guided', guidedBackprop],
+    ['deconvnet', deconvnet],
+  ] as const) {
+    it.skipIf(!reference.available)(
+      `${method === 'guided' ? 'guided backpropagation' : 'deconvnet'} (hooked nn.ReLU reference)`,
+      async () => {
+        const model = squeezeNet11(loadSqueezeNet11Weights(reference.weights()));
+        await expectNoLeak(async () => {
+          const images = tf.tensor4d(floats('input.bin'), [2, 66, 66, 3]);
+          const map = await run(model, images, { target: targets });
+          expect(map.shape).toEqual([2, 66, 66, 3]);
+          const tied = Object.values(ties).reduce((sum, pool) => sum + pool.tied, 0);
+          expect(tied).toBeGreaterThan(0);
+          await expectAtFloat32Floor(method, map, floats(`${method}-64.bin`), floors[method] as number);
+          tf.dispose([images, map]);
+        });
+        model.dispose();
+      },
+    );
+  }
+
+  it.skipIf(!reference.available)(
+    'Guided Grad-CAM (fire9): guided map × Grad-CAM upsampled bilinearly with half-pixel centres',
+    async () => {
+      const model = squeezeNet11(loadSqueezeNet11Weights(reference.weights()));
+      await expectNoLeak(async () => {
+        const images = tf.tensor4d(floats('input.bin'), [2, 66, 66, 3]);
+        const map = await guidedGradCam(model, images, { target: targets, layer: 'fire9' });
+        expect(map.shape).toEqual([2, 66, 66, 3]);
+        await expectAtFloat32Floor(
+          'guided-gradcam',
+          map,
+          floats('guided-gradcam-64.bin'),
+          floors['guided-gradcam'] as number,
+        );
+        tf.dispose([images, map]);
       });
       model.dispose();
     },
