@@ -1,4 +1,5 @@
 import { fileSystemHandler, modelJsonPath } from './internal/file-io';
+import { loadLimits, timeoutOf } from './internal/limits';
 import { hasScheme, isFileUrl, isIOHandler, loadResolved, wrapLoaded } from './internal/load-source';
 import {
   type LoadClassifierOptions,
@@ -16,15 +17,17 @@ const isPath = (source: ModelSource): source is string | URL =>
 /**
  * Node's `loadClassifier`: the same as the browser-safe one, and also takes file-system paths and
  * `file://` URLs of `model.json` (or of the folder that holds it), read with `fileSystemHandler` and
- * no global router. Missing files, truncated weight files and manifests that do not fit the model
- * throw a `NetlensError` with code `'MODEL_LOAD'` naming the file and tensor.
+ * no global router. `model.json` is treated as untrusted: weight paths must stay inside its folder
+ * (see `fileSystemHandler`), sizes are checked before anything is read or built. Missing files,
+ * truncated weight files and manifests that do not fit the model throw a `NetlensError` with code
+ * `'MODEL_LOAD'` naming the file and tensor (never a file outside the folder).
  *
  * ```ts
  * import { loadClassifier } from '@netlens/models/node';
  * const classifier = await loadClassifier('./models/mnist/model.json');
  * ```
  * @param source - a path or `file://` URL, an `http(s)://` URL, or a tfjs `IOHandler`.
- * @param options - preprocessing, class names, format and a progress callback.
+ * @param options - preprocessing, class names, format, progress, abort signal, time and size limits.
  * @returns the classifier, with `dispose()` to free the model's weights.
  */
 export async function loadClassifier(
@@ -32,7 +35,14 @@ export async function loadClassifier(
   options: LoadClassifierOptions = {},
 ): Promise<LoadedClassifier> {
   if (isIOHandler(source) || !isPath(source)) return loadClassifierFromUrl(source, options);
-  const handler = fileSystemHandler(source, options.onProgress ? { onProgress: options.onProgress } : {});
+  timeoutOf(options.timeoutMs);
+  loadLimits(options);
+  const handler = fileSystemHandler(source, {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.maxModelJsonBytes !== undefined ? { maxModelJsonBytes: options.maxModelJsonBytes } : {}),
+    ...(options.maxWeightBytes !== undefined ? { maxWeightBytes: options.maxWeightBytes } : {}),
+  });
   return wrapLoaded(
     await loadResolved({ handler, label: modelJsonPath(source), reportsProgress: true }, options),
   );

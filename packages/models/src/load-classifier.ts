@@ -1,6 +1,15 @@
 import type { ImageClassifier, Preprocess } from '@netlens/backends';
 import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { httpHandler } from './internal/http-io';
+import { loadLimits, timeoutOf } from './internal/limits';
+
+export {
+  DEFAULT_MAX_MODEL_JSON_BYTES,
+  DEFAULT_MAX_WEIGHT_BYTES,
+  DEFAULT_TIMEOUT_MS,
+} from './internal/limits';
+
 import {
   hasScheme,
   isFileUrl,
@@ -34,6 +43,33 @@ export interface LoadClassifierOptions {
    * progress (an IOHandler) call it once with 1 when loaded.
    */
   onProgress?: (fraction: number) => void;
+  /**
+   * Stops the load: pending requests are cancelled and the promise rejects with a `NetlensError` of
+   * code `'ABORTED'`. Default: none.
+   */
+  signal?: AbortSignal;
+  /**
+   * Time limit for each HTTP request of the load (`model.json` and every weight file), body included,
+   * in milliseconds; past it the load rejects with a `NetlensError` of code `'TIMEOUT'`. Default
+   * `60000` (`DEFAULT_TIMEOUT_MS`); raise it for large models on slow connections.
+   */
+  timeoutMs?: number;
+  /**
+   * Largest `model.json` read, in bytes; a larger one is refused (over HTTP, as soon as that many bytes
+   * arrive). Default 32 MiB (`DEFAULT_MAX_MODEL_JSON_BYTES`).
+   */
+  maxModelJsonBytes?: number;
+  /**
+   * Largest total of weight bytes the manifest may declare, the files hold or a server sends; more is
+   * refused before it is read or allocated. Default 1 GiB (`DEFAULT_MAX_WEIGHT_BYTES`).
+   */
+  maxWeightBytes?: number;
+  /**
+   * Over HTTP, weight files must come from the same origin (scheme, host, port) as `model.json`'s URL
+   * after redirects, so that a `model.json` cannot make netlens request other servers. `true` lets it
+   * name any http(s) URL. Default `false`.
+   */
+  allowCrossOriginWeights?: boolean;
 }
 
 /** A classifier loaded from storage; `dispose()` frees its weights. */
@@ -48,30 +84,22 @@ const inBrowserDocument = () =>
   typeof (globalThis as { location?: { href?: unknown } }).location?.href === 'string' &&
   typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node !== 'string';
 
-/**
- * tfjs' HTTP handler reads a weight file's error page (often empty) as weights; failing on the
- * status instead names the file that is missing.
- */
-async function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const response: Response = await tf.env().platform.fetch(input as string, init);
-  if (!response.ok) {
-    const url = input instanceof Request ? input.url : String(input);
-    throw new NetlensError(
-      'MODEL_LOAD',
-      `${url} answered HTTP ${response.status} ${response.statusText}.`.trim(),
-    );
-  }
-  return response;
-}
-
-/** Resolves a URL-like source to tfjs' own IO handlers (http, indexeddb, localstorage, registered routers). */
-function resolveUrlSource(
-  source: string | URL,
-  onProgress: ((fraction: number) => void) | undefined,
-): ResolvedSource {
+/** Resolves a URL-like source: http(s) to netlens' own bounded handler, the rest to tfjs' routers. */
+function resolveUrlSource(source: string | URL, options: LoadClassifierOptions): ResolvedSource {
   const url = source instanceof URL ? source.href : source;
-  const loadOptions: tf.io.LoadOptions = { ...(onProgress ? { onProgress } : {}), fetchFunc: checkedFetch };
-  const handlers = tf.io.getLoadHandlers(url, loadOptions);
+  const http = (absolute: string): ResolvedSource => ({
+    handler: httpHandler(absolute, {
+      limits: loadLimits(options),
+      timeoutMs: timeoutOf(options.timeoutMs),
+      allowCrossOriginWeights: options.allowCrossOriginWeights === true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    }),
+    label: absolute,
+    reportsProgress: true,
+  });
+  if (tf.io.isHTTPScheme(url)) return http(url);
+  const handlers = tf.io.getLoadHandlers(url, options.onProgress ? { onProgress: options.onProgress } : {});
   if (handlers.length > 1) {
     throw new NetlensError(
       'MODEL_LOAD',
@@ -79,12 +107,10 @@ function resolveUrlSource(
     );
   }
   const [handler] = handlers;
-  if (handler) return { handler, label: url, reportsProgress: tf.io.isHTTPScheme(url) };
+  if (handler) return { handler, label: url, reportsProgress: false };
   if (inBrowserDocument() && !hasScheme(url)) {
     // A relative URL in a page is fetched relative to the page, as tfjs' loaders do.
-    const absolute = new URL(url, (globalThis as unknown as { location: { href: string } }).location.href)
-      .href;
-    return { handler: tf.io.http(absolute, loadOptions), label: absolute, reportsProgress: true };
+    return http(new URL(url, (globalThis as unknown as { location: { href: string } }).location.href).href);
   }
   const advice =
     isFileUrl(url) || !hasScheme(url)
@@ -93,14 +119,11 @@ function resolveUrlSource(
   throw new NetlensError('MODEL_LOAD', `No tfjs IO handler can load '${url}'. ${advice}`);
 }
 
-/** Validates `source` and resolves it with tfjs' routers. */
-function resolveSource(
-  source: ModelSource,
-  onProgress: ((fraction: number) => void) | undefined,
-): ResolvedSource {
+/** Validates `source` and resolves it to an IOHandler. */
+function resolveSource(source: ModelSource, options: LoadClassifierOptions): ResolvedSource {
   if (isIOHandler(source)) return { handler: source, label: 'the given IOHandler', reportsProgress: false };
   if (source instanceof URL || (typeof source === 'string' && source.length > 0)) {
-    return resolveUrlSource(source, onProgress);
+    return resolveUrlSource(source, options);
   }
   throw new InvalidArgumentError(
     'source',
@@ -118,19 +141,31 @@ function resolveSource(
  * not fit the model, and unknown formats throw a `NetlensError` with code `'MODEL_LOAD'` naming the
  * file or tensor at fault.
  *
+ * Models are treated as untrusted. Over HTTP every request (`model.json` and each weight file) has a
+ * time limit (`timeoutMs`, default 60 s → `'TIMEOUT'`) and follows `signal` (→ `'ABORTED'`);
+ * redirects are followed, and weight files are fetched relative to `model.json`'s URL after
+ * redirects and must share its origin (`allowCrossOriginWeights` to lift that). `model.json` and the
+ * weights are read with size caps (`maxModelJsonBytes`, `maxWeightBytes`; a server that sends more
+ * than the manifest declares is cut off), and a layers topology may not build more weight values than
+ * its manifest holds: a hostile topology is refused before its layers allocate anything.
+ *
  * ```ts
- * const classifier = await loadClassifier('https://example.com/model/model.json', { preprocess: 'inception' });
+ * const classifier = await loadClassifier('https://example.com/model/model.json', {
+ *   preprocess: 'inception',
+ *   signal: AbortSignal.timeout(120_000),
+ * });
  * const logits = classifier.logits(images);
  * classifier.dispose();
  * ```
  * @param source - an `http(s)://` URL of `model.json`, an `indexeddb://`/`localstorage://` key, a
  *   URL relative to the page (browsers), or a tfjs `IOHandler`.
- * @param options - preprocessing, class names, format and a progress callback.
+ * @param options - preprocessing, class names, format, progress, abort signal, time and size limits.
  * @returns the classifier, with `dispose()` to free the model's weights.
+ * @throws NetlensError `'MODEL_LOAD'`, `'TIMEOUT'` or `'ABORTED'`; InvalidArgumentError for bad options.
  */
 export async function loadClassifier(
   source: ModelSource,
   options: LoadClassifierOptions = {},
 ): Promise<LoadedClassifier> {
-  return wrapLoaded(await loadResolved(resolveSource(source, options.onProgress), options));
+  return wrapLoaded(await loadResolved(resolveSource(source, options), options));
 }

@@ -1,6 +1,7 @@
 import type { ImageClassifier, Preprocess } from '@netlens/backends';
 import { fromGraphModel, fromLayersModel, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { buildWithinBudget } from './bounded-build';
 
 /** The two kinds of TensorFlow.js model a `model.json` can describe. */
 export type ModelFormat = 'layers' | 'graph';
@@ -83,9 +84,10 @@ function weightMismatches(model: LayersModel, specs: readonly tf.io.WeightsManif
 }
 
 /**
- * Builds a layers model and sets its weights, like `loadLayersModel` but checking every manifest
- * entry against the built layers first (so the error names the tensor) and freeing everything when
- * it fails (tfjs leaks the half-built model). Optimizer state in the manifest is ignored.
+ * Builds a layers model and sets its weights, like `loadLayersModel` but never building more weight
+ * values than the manifest holds (a hostile topology is refused before its layers allocate), checking
+ * every manifest entry against the built layers (so the error names the tensor) and freeing everything
+ * when it fails (tfjs leaks the half-built model). Optimizer state in the manifest is ignored.
  */
 async function loadLayers(artifacts: tf.io.ModelArtifacts, label: string): Promise<LayersModel> {
   const layers = await importPeer(
@@ -93,12 +95,19 @@ async function loadLayers(artifacts: tf.io.ModelArtifacts, label: string): Promi
     '@tensorflow/tfjs-layers',
     'layers',
   );
+  // The manifest was checked against the weight bytes, so its values bound what the topology may build.
+  const maxValues = (artifacts.weightSpecs ?? [])
+    .filter((spec) => spec.group !== 'optimizer')
+    .reduce((sum, spec) => sum + spec.shape.reduce((product, dimension) => product * dimension, 1), 0);
   let model: LayersModel;
   try {
-    model = await layers.models.modelFromJSON({
-      modelTopology: artifacts.modelTopology as Record<string, unknown>,
-    } as Parameters<LayersModule['models']['modelFromJSON']>[0]);
+    model = await buildWithinBudget(artifacts.modelTopology, maxValues, label, (modelTopology) =>
+      layers.models.modelFromJSON({
+        modelTopology,
+      } as Parameters<LayersModule['models']['modelFromJSON']>[0]),
+    );
   } catch (error) {
+    if (error instanceof NetlensError) throw error;
     throw new NetlensError(
       'MODEL_LOAD',
       `Could not build the layers model of ${label}: ${messageOf(error)}`,

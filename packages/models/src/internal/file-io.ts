@@ -1,79 +1,77 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetlensError } from '@netlens/backends';
+import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkManifest, loadLimits } from './limits';
+import { type OpenedWeightFile, openWeightFile, readExactly, readModelJsonText } from './model-folder';
+import { artifactsFromModelJson, parseModelJson } from './model-json';
 import { checkWeightBytes } from './weight-bytes';
 
 /** Options for {@link fileSystemHandler}. */
 export interface FileSystemHandlerOptions {
   /** Called with the fraction of files read (model.json and each weight file), ending at 1. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Largest `model.json` read, in bytes; a larger file is refused unread. Default 32 MiB
+   * (`DEFAULT_MAX_MODEL_JSON_BYTES`).
+   */
+  maxModelJsonBytes?: number;
+  /**
+   * Largest total of weight bytes the manifest may declare (and the files may hold); more is refused
+   * before anything is read. Default 1 GiB (`DEFAULT_MAX_WEIGHT_BYTES`).
+   */
+  maxWeightBytes?: number;
+  /** Stops loading between files with a `NetlensError` of code `'ABORTED'`. */
+  signal?: AbortSignal;
+}
+
+const throwIfAborted = (signal: AbortSignal | undefined, jsonPath: string) => {
+  if (signal?.aborted) {
+    throw new NetlensError('ABORTED', `Loading ${jsonPath} was aborted.`, { cause: signal.reason });
+  }
+};
+
+/** Closes every opened file, keeping the first error. */
+async function closeAll(files: readonly OpenedWeightFile[]): Promise<void> {
+  await Promise.allSettled(files.map((file) => file.handle.close()));
 }
 
 const WEIGHTS_FILE = 'weights.bin';
 
 /** `model.json`'s path for a path or `file://` URL naming either the file or its folder. */
 export function modelJsonPath(location: string | URL): string {
-  const path = location instanceof URL || location.startsWith('file://') ? fileURLToPath(location) : location;
-  return resolve(path.endsWith('.json') ? path : join(path, 'model.json'));
-}
-
-const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
-
-// Copies a Node Buffer's bytes into an ArrayBuffer of its own (a Buffer may view a shared pool).
-const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-
-async function readModelJson(path: string): Promise<tf.io.ModelJSON> {
-  let text: string;
+  let path: string;
   try {
-    text = await readFile(path, 'utf8');
+    path = location instanceof URL || location.startsWith('file://') ? fileURLToPath(location) : location;
   } catch (error) {
-    const reason = errorCode(error) === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw new NetlensError('MODEL_LOAD', `Model file ${path} ${reason}.`, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new NetlensError('MODEL_LOAD', `Model file ${path} is not valid JSON.`, { cause: error });
-  }
-  if (parsed === null || typeof parsed !== 'object' || !('modelTopology' in parsed)) {
-    throw new NetlensError(
-      'MODEL_LOAD',
-      `Model file ${path} has no 'modelTopology': it is not a TensorFlow.js model.json.`,
-    );
-  }
-  return parsed as tf.io.ModelJSON;
-}
-
-async function readWeightFile(path: string, jsonPath: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const reason = errorCode(error) === 'ENOENT' ? 'is missing' : 'cannot be read';
-    throw new NetlensError(
-      'MODEL_LOAD',
-      `Weight file ${path}, listed in the weightsManifest of ${jsonPath}, ${reason}.`,
+    // fileURLToPath refuses hosts (file://server/…) and encoded slashes with a bare TypeError.
+    throw new InvalidArgumentError(
+      'source',
+      'a file:// URL of this machine (file:///path/model.json)',
+      String(location),
       { cause: error },
     );
   }
+  return resolve(path.endsWith('.json') ? path : join(path, 'model.json'));
 }
 
 /**
  * A tfjs `IOHandler` that loads a model from `model.json` and the weight files its manifest lists
  * (relative to it), and saves one as `model.json` plus a single `weights.bin`. Node only. Built on
  * tfjs-core's public IO API, so it needs neither `@tensorflow/tfjs-node` nor a `file://` router.
- * Loading checks each weight group's byte count against its manifest and names the file and tensor
- * when one is short.
+ * `model.json` is untrusted: weight paths must stay inside its folder (relative, no `..`, links that
+ * resolve inside, regular files only — never a device or FIFO), and every group's byte count is
+ * checked with `stat` against its manifest before a byte is read, naming the file and tensor when one
+ * is short. `model.json` itself is read only up to `maxModelJsonBytes`, weights up to
+ * `maxWeightBytes`. Errors never describe files outside the folder.
  *
  * ```ts
  * const model = await tf.loadLayersModel(fileSystemHandler('./models/mnist/model.json'));
  * await model.save(fileSystemHandler('/tmp/mnist')); // writes /tmp/mnist/model.json and weights.bin
  * ```
  * @param location - `model.json`'s path or `file://` URL, or the folder that holds (or will hold) it.
- * @param options - a progress callback for loading.
+ * @param options - a progress callback, size limits and an abort signal for loading.
  * @returns an IOHandler with `load` and `save`.
  */
 export function fileSystemHandler(
@@ -81,36 +79,65 @@ export function fileSystemHandler(
   options: FileSystemHandlerOptions = {},
 ): tf.io.IOHandler {
   const jsonPath = modelJsonPath(location);
-  const folder = dirname(jsonPath);
   return {
     async load() {
-      const modelJson = await readModelJson(jsonPath);
-      const groups = modelJson.weightsManifest ?? [];
+      const limits = loadLimits(options);
+      throwIfAborted(options.signal, jsonPath);
+      const modelJson = parseModelJson(await readModelJsonText(jsonPath, limits.maxModelJsonBytes), jsonPath);
+      // The folder as the user named it, links resolved: weight files must lie inside it.
+      let folder: string;
+      try {
+        folder = await realpath(dirname(jsonPath));
+      } catch (error) {
+        throw new NetlensError('MODEL_LOAD', `The folder of ${jsonPath} cannot be read.`, { cause: error });
+      }
+      const groups = checkManifest(modelJson.weightsManifest, jsonPath, limits.maxWeightBytes);
       const totalFiles = 1 + groups.reduce((sum, group) => sum + group.paths.length, 0);
       let filesRead = 1;
       options.onProgress?.(filesRead / totalFiles);
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          let groupBytes = 0;
-          const paths = group.paths.map((path) => join(folder, path));
-          for (const path of paths) {
-            const bytes = await readWeightFile(path, jsonPath);
-            groupBytes += bytes.byteLength;
-            buffers.push(toArrayBuffer(bytes));
-            filesRead += 1;
-            options.onProgress?.(filesRead / totalFiles);
+      let bytesOpened = 0;
+      return artifactsFromModelJson(
+        modelJson,
+        groups,
+        async (group) => {
+          const files: OpenedWeightFile[] = [];
+          try {
+            for (const name of group.paths) {
+              throwIfAborted(options.signal, jsonPath);
+              const file = await openWeightFile(folder, name, jsonPath);
+              files.push(file);
+              bytesOpened += file.size;
+              if (bytesOpened > limits.maxWeightBytes) {
+                throw new NetlensError(
+                  'MODEL_LOAD',
+                  `The weight files of ${jsonPath} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`,
+                );
+              }
+            }
+            // Sizes are checked with stat before a byte is read, so a wrong or hostile file costs nothing.
+            const where =
+              files.length === 1
+                ? `Weight file ${files[0]!.path}`
+                : `The weight files ${files.map((file) => file.path).join(', ')} (one group of ${jsonPath})`;
+            checkWeightBytes(
+              group.weights,
+              files.reduce((sum, file) => sum + file.size, 0),
+              where,
+            );
+            const parts: Uint8Array[] = [];
+            for (const file of files) {
+              throwIfAborted(options.signal, jsonPath);
+              parts.push(await readExactly(file, `Weight file ${file.path}`));
+              filesRead += 1;
+              options.onProgress?.(filesRead / totalFiles);
+            }
+            return parts;
+          } finally {
+            await closeAll(files);
           }
-          const where =
-            paths.length === 1
-              ? `Weight file ${paths[0]}`
-              : `The weight files ${paths.join(', ')} (one group of ${jsonPath})`;
-          checkWeightBytes(group.weights, groupBytes, where);
-          specs.push(...group.weights);
-        }
-        return [specs, tf.io.concatenateArrayBuffers(buffers)];
-      });
+        },
+        (group) => `The weight files ${group.paths.join(', ')} (one group of ${jsonPath})`,
+      );
     },
 
     async save(artifacts) {
@@ -134,6 +161,7 @@ export function fileSystemHandler(
         initializerSignature: artifacts.initializerSignature,
         trainingConfig: artifacts.trainingConfig,
       };
+      const folder = dirname(jsonPath);
       await mkdir(folder, { recursive: true });
       if (hasWeights) {
         const bytes = tf.io.concatenateArrayBuffers(Array.isArray(weightData) ? weightData : [weightData]);

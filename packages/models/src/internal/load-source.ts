@@ -37,7 +37,13 @@ async function loadArtifacts(source: ResolvedSource): Promise<tf.io.ModelArtifac
   try {
     artifacts = await source.handler.load!();
   } catch (error) {
-    if (error instanceof NetlensError && error.message.includes(source.label)) throw error;
+    // Aborts and timeouts keep their code; other errors that already name the source pass unchanged.
+    if (
+      error instanceof NetlensError &&
+      (error.code !== 'MODEL_LOAD' || error.message.includes(source.label))
+    ) {
+      throw error;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const cause = (error as { cause?: unknown } | null)?.cause;
     const detail = cause instanceof Error ? ` (${cause.message})` : '';
@@ -65,12 +71,17 @@ async function loadArtifacts(source: ResolvedSource): Promise<tf.io.ModelArtifac
 /** Loads a resolved source and adapts it; the shared core of every netlens model loader. */
 export async function loadResolved(
   source: ResolvedSource,
-  options: BuildOptions & { onProgress?: (fraction: number) => void },
+  options: BuildOptions & { onProgress?: (fraction: number) => void; signal?: AbortSignal },
 ): Promise<BuiltClassifier> {
   if (!isIOHandler(source.handler)) {
     throw new InvalidArgumentError('source', 'an IOHandler with a load() method', String(source.handler));
   }
   const artifacts = await loadArtifacts(source);
+  if (options.signal?.aborted) {
+    throw new NetlensError('ABORTED', `Loading ${source.label} was aborted.`, {
+      cause: options.signal.reason,
+    });
+  }
   if (!source.reportsProgress) options.onProgress?.(1);
   return buildClassifier(artifacts, source.label, options);
 }
