@@ -8,6 +8,7 @@ import {
   type NamedAttrMap,
 } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from './errors';
+import { type ActivationGradientRule, reluRuleBackward } from './internal/relu-backward';
 
 /** The activations {@link fusedConv2d} applies inside the convolution. */
 export type FusedConv2dActivation = 'linear' | 'relu';
@@ -98,46 +99,57 @@ export function fusedConv2d(args: FusedConv2dArgs): tf.Tensor4D {
 
 /**
  * The gradient of the `FusedConv2D` kernel for linear and ReLU activations, NHWC, no dilation
- * (what {@link fusedConv2d} runs). tfjs-core registers none: its own op differentiates through
- * `customGrad` or falls back to unfused kernels, so this one is reached only through
- * {@link fusedConv2d} or other direct `runKernel` calls.
+ * (what {@link fusedConv2d} runs), with the ReLU backpropagating by `rule` when one is given
+ * (guided backprop, deconvnet: see `withActivationGradientRule`). tfjs-core registers none: its own
+ * op differentiates through `customGrad` or falls back to unfused kernels, so this one is reached
+ * only through {@link fusedConv2d} or other direct `runKernel` calls.
  *
  * Saved: `x`, `filter` and the output `y`. The bias gradient is `dy` summed over batch and space,
  * so a bias must be `[outChannels]`, as {@link fusedConv2d} requires.
  */
-export const fusedConv2dGradConfig: GradConfig = {
-  kernelName: FusedConv2D,
-  inputsToSave: ['x', 'filter'],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const { activation, strides, pad, dataFormat, dilations, dimRoundingMode } =
-      attrs as unknown as FusedConv2DAttrs;
-    if (activation !== 'linear' && activation !== 'relu') {
-      throw new Error(
-        `The gradient of FusedConv2D is defined for linear and relu activations, not '${activation}'.`,
-      );
-    }
-    const undilated = [dilations ?? 1].flat().every((rate) => rate === 1);
-    if (!undilated || dataFormat !== 'NHWC') {
-      throw new Error('The gradient of FusedConv2D is defined for NHWC data without dilation.');
-    }
-    const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    // ReLU passes the gradient where its output is positive: y > 0 exactly when conv + bias > 0.
-    const dyActive = activation === 'relu' ? tf.mul(dy as tf.Tensor4D, tf.step(y)) : (dy as tf.Tensor4D);
-    const convAttrs = { strides, pad, dataFormat, dimRoundingMode };
-    // The engine calls only the entries for inputs on the path to what is differentiated.
-    return {
-      x: () =>
-        tf.engine().runKernel(Conv2DBackpropInput, { dy: dyActive, filter }, {
-          ...convAttrs,
-          inputShape: x.shape,
-        } as unknown as NamedAttrMap) as tf.Tensor,
-      filter: () =>
-        tf.engine().runKernel(Conv2DBackpropFilter, { x, dy: dyActive }, {
-          ...convAttrs,
-          filterShape: filter.shape,
-        } as unknown as NamedAttrMap) as tf.Tensor,
-      bias: () => tf.sum(dyActive, [0, 1, 2]),
-    };
-  },
-};
+export function createFusedConv2dGradConfig(rule?: ActivationGradientRule): GradConfig {
+  return {
+    kernelName: FusedConv2D,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const { activation, strides, pad, dataFormat, dilations, dimRoundingMode } =
+        attrs as unknown as FusedConv2DAttrs;
+      if (activation !== 'linear' && activation !== 'relu') {
+        throw new Error(
+          `The gradient of FusedConv2D is defined for linear and relu activations, not '${activation}'.`,
+        );
+      }
+      const undilated = [dilations ?? 1].flat().every((rate) => rate === 1);
+      if (!undilated || dataFormat !== 'NHWC') {
+        throw new Error('The gradient of FusedConv2D is defined for NHWC data without dilation.');
+      }
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      // ReLU passes the gradient where its output is positive: y > 0 exactly when conv + bias > 0.
+      let dyActive = dy as tf.Tensor4D;
+      if (activation === 'relu') {
+        dyActive = (
+          rule === undefined ? tf.mul(dyActive, tf.step(y)) : reluRuleBackward(dyActive, tf.step(y), rule)
+        ) as tf.Tensor4D;
+      }
+      const convAttrs = { strides, pad, dataFormat, dimRoundingMode };
+      // The engine calls only the entries for inputs on the path to what is differentiated.
+      return {
+        x: () =>
+          tf.engine().runKernel(Conv2DBackpropInput, { dy: dyActive, filter }, {
+            ...convAttrs,
+            inputShape: x.shape,
+          } as unknown as NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel(Conv2DBackpropFilter, { x, dy: dyActive }, {
+            ...convAttrs,
+            filterShape: filter.shape,
+          } as unknown as NamedAttrMap) as tf.Tensor,
+        bias: () => tf.sum(dyActive, [0, 1, 2]),
+      };
+    },
+  };
+}
+
+/** The plain gradient of `FusedConv2D`, which `@netlens/backends` registers. */
+export const fusedConv2dGradConfig: GradConfig = createFusedConv2dGradConfig();

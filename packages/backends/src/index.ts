@@ -1,5 +1,7 @@
 import './gradients';
 
+export type { ActivationGradientRule } from './activation-gradient-rule';
+export { ACTIVATION_RULE_KERNELS, withActivationGradientRule } from './activation-gradient-rule';
 export type { BackendName } from './backend-names';
 export { BACKEND_NAMES, BROWSER_AUTO_ORDER, isBackendName, NODE_AUTO_ORDER } from './backend-names';
 export type { ImageClassifier, LayerIntervention } from './contract/image-classifier';

@@ -14,10 +14,13 @@ export type DeconvnetOptions = ReluRuleMapOptions;
  * activation, `dx = relu(dy)`. Convolutions, dense layers and max-pool switches backpropagate as
  * usual, which is exactly the "deconvnet" reconstruction.
  *
- * Every ReLU the model records as a `Relu` or `Relu6` kernel follows the rule: tfjs-layers `relu`
- * activations, converted graphs' `Relu`/`Relu6` nodes, `tf.relu`, and fused ops with a ReLU (they
- * unfuse while a gradient is taken). The rule lives in tfjs' global gradient registry only for the
- * duration of the backward pass.
+ * Every ReLU follows the rule: `Relu`/`Relu6` kernels (tfjs-layers activations, converted graphs'
+ * nodes, `tf.relu`, stock fused ops, which unfuse while a gradient is taken) and the ReLU inside
+ * netlens' own `fusedConv2d` (SqueezeNet, the MNIST CNN). For ReLU6 the rule applies to the ReLU
+ * part and the cap at 6 stays an ordinary gradient, `dx = relu(dy) · [x ≤ 6]`, so `tf.relu6`, Keras
+ * `ReLU(max_value=6)` (ReLU then clip) and the `'relu6'` activation (ReLU then minimum) give the
+ * same map. The rule lives in tfjs' global gradient registry only for the duration of the backward
+ * pass (`withActivationGradientRule` in `@netlens/backends`).
  *
  * ```ts
  * const rgb = await deconvnet(classifier, images, { target: 'predicted' }); // [N, H, W, C], signed

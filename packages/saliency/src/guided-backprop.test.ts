@@ -43,7 +43,7 @@ function createTwoLayerNet(activation: 'relu' | 'relu6' = 'relu', scale = 1) {
   return { classifier, w1, w2, dispose: () => tf.dispose([w1, w2]) };
 }
 
-/** The guided rule by hand: dx = (dy · [h > 0] · [dy > 0] · [h < 6 for relu6]) · W1ᵀ, dy = e_y · W2ᵀ. */
+/** The guided rule by hand: dx = (dy · [h > 0] · [dy > 0] · [h ≤ 6 for relu6]) · W1ᵀ, dy = e_y · W2ᵀ. */
 function handGuided(
   net: ReturnType<typeof createTwoLayerNet>,
   x: tf.Tensor4D,
@@ -54,7 +54,7 @@ function handGuided(
     const h = tf.matMul(tf.reshape(x, [x.shape[0], PIXELS]), net.w1);
     const dy = tf.matMul(tf.oneHot(tf.tensor1d(targets, 'int32'), CLASSES), net.w2, false, true);
     let pass = tf.logicalAnd(tf.greater(h, 0), tf.greater(dy, 0));
-    if (relu6) pass = tf.logicalAnd(pass, tf.less(h, 6));
+    if (relu6) pass = tf.logicalAnd(pass, tf.lessEqual(h, 6));
     const dx = tf.matMul(tf.mul(dy, tf.cast(pass, 'float32')), net.w1, false, true);
     return tf.reshape(dx, x.shape);
   });
@@ -86,7 +86,7 @@ describeOnBackends('guidedBackprop', () => {
     net.dispose();
   });
 
-  it('also blocks x ≥ 6 for Relu6, and reduces channels with abs on request', async () => {
+  it('also blocks x > 6 for Relu6, and reduces channels with abs on request', async () => {
     const net = createTwoLayerNet('relu6', 8);
     const images = twoLayerImages(2);
     await expectNoLeak(async () => {

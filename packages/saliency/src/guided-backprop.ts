@@ -10,14 +10,17 @@ export type GuidedBackpropOptions = ReluRuleMapOptions;
 
 /**
  * Guided backpropagation: the input gradient of the explained score in which every ReLU passes back
- * only positive signal through positive activations, `dx = dy · [x > 0] · [dy > 0]` (`Relu6` also
- * blocks `x ≥ 6`). The maps are sharper than the plain gradient and mostly class-insensitive.
+ * only positive signal through positive activations, `dx = dy · [x > 0] · [dy > 0]`. The maps are
+ * sharper than the plain gradient and mostly class-insensitive.
  *
- * Every ReLU the model records as a `Relu` or `Relu6` kernel follows the rule: tfjs-layers `relu`
- * activations, converted graphs' `Relu`/`Relu6` nodes, `tf.relu`, and fused ops with a ReLU (they
- * unfuse while a gradient is taken). Other activations (leaky ReLU, ELU, a ReLU written as
- * `tf.maximum`) backpropagate normally. The rule lives in tfjs' global gradient registry only for
- * the duration of the backward pass.
+ * Every ReLU follows the rule: `Relu`/`Relu6` kernels (tfjs-layers activations, converted graphs'
+ * nodes, `tf.relu`, stock fused ops, which unfuse while a gradient is taken) and the ReLU inside
+ * netlens' own `fusedConv2d` (SqueezeNet, the MNIST CNN). For ReLU6 the rule applies to the ReLU
+ * part and the cap at 6 stays an ordinary gradient, `dx = dy · [0 < x ≤ 6] · [dy > 0]`, so
+ * `tf.relu6`, Keras `ReLU(max_value=6)` (ReLU then clip) and the `'relu6'` activation (ReLU then
+ * minimum) give the same map. Other activations (leaky ReLU, ELU, a ReLU written as `tf.maximum`)
+ * backpropagate normally. The rule lives in tfjs' global gradient registry only for the duration
+ * of the backward pass (`withActivationGradientRule` in `@netlens/backends`).
  *
  * ```ts
  * const rgb = await guidedBackprop(classifier, images, { target: 3 }); // [N, H, W, C], signed
