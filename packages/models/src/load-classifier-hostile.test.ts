@@ -7,6 +7,7 @@ import { NetlensError, selectBackend } from '@netlens/backends';
 import { expectNoLeak } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBE_LOGITS, PROBE_TOPOLOGY, probeModelJson, probeWeightBytes } from './__fixtures__/probe-model';
 import { fileSystemHandler, registerFileRouter } from './internal/file-io';
 import { loadClassifier } from './load-classifier-node';
 
@@ -14,32 +15,6 @@ import { loadClassifier } from './load-classifier-node';
 // it); the assertions are that nothing outside the folder is read or described, and that nothing
 // large is allocated or read before the sizes are checked. File handling does not depend on the
 // backend, so one backend (cpu) runs these.
-
-/** Flatten → Dense(5) on a 1×1×1 input: logits(ones) = kernel + bias, so weight bytes show directly. */
-const PROBE_TOPOLOGY = {
-  class_name: 'Sequential',
-  config: {
-    name: 'probe',
-    layers: [
-      { class_name: 'Flatten', config: { name: 'flatten', batch_input_shape: [null, 1, 1, 1] } },
-      { class_name: 'Dense', config: { name: 'dense', units: 5 } },
-    ],
-  },
-};
-const PROBE_WEIGHTS = [
-  { name: 'dense/kernel', shape: [1, 5], dtype: 'float32' },
-  { name: 'dense/bias', shape: [5], dtype: 'float32' },
-];
-/** Kernel then bias: 10 float32 values, 40 bytes. */
-const PROBE_VALUES = [1, 2, 3, 4, 5, 0.5, 0.25, -1, -2, 10];
-
-const probeModelJson = (paths: string[], extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    format: 'layers-model',
-    modelTopology: PROBE_TOPOLOGY,
-    weightsManifest: [{ paths, weights: PROBE_WEIGHTS }],
-    ...extra,
-  });
 
 async function loadError(load: Promise<unknown>): Promise<NetlensError> {
   const error = await load.then(
@@ -102,7 +77,7 @@ describe('loadClassifier from hostile model folders', () => {
   });
 
   it('loads weights inside the folder, also through a link that stays inside (control)', async () => {
-    const bytes = new Uint8Array(new Float32Array(PROBE_VALUES).buffer);
+    const bytes = probeWeightBytes();
     const path = await folder('inside', probeModelJson(['real/weights.bin']));
     await mkdir(join(path, 'real'));
     await writeFile(join(path, 'real', 'weights.bin'), bytes);
@@ -115,7 +90,7 @@ describe('loadClassifier from hostile model folders', () => {
         const loaded = await loadClassifier(source);
         const logits = tf.tidy(() => loaded.logits(tf.ones([1, 1, 1, 1])));
         // logits(ones) = kernel row + bias.
-        expect(Array.from(await logits.data())).toEqual([1.5, 2.25, 2, 2, 15]);
+        expect(Array.from(await logits.data())).toEqual(PROBE_LOGITS);
         logits.dispose();
         loaded.dispose();
       }

@@ -141,7 +141,7 @@ export function httpHandler(url: string, options: HttpLoadOptions): tf.io.IOHand
         url,
         limits.maxModelJsonBytes,
         (received) =>
-          `${url} sent ${received} bytes for model.json, more than the ${limits.maxModelJsonBytes} allowed; raise options.maxModelJsonBytes if it is genuine.`,
+          `${url} answered with ${received} bytes for model.json, more than the ${limits.maxModelJsonBytes} allowed; raise options.maxModelJsonBytes if it is genuine.`,
         options,
       );
       const base = new URL(modelFile.finalUrl);
