@@ -57,6 +57,78 @@ export function modelJsonPath(location: string | URL): string {
 }
 
 /**
+ * Reads `model.json` (size-capped) and the weight files its manifest lists, confined to its folder and
+ * size-checked before reading. `requireTopology: false` accepts a weights-only `model.json`.
+ */
+export async function loadFromFolder(
+  jsonPath: string,
+  options: FileSystemHandlerOptions,
+  requireTopology = true,
+): Promise<tf.io.ModelArtifacts> {
+  const limits = loadLimits(options);
+  throwIfAborted(options.signal, jsonPath);
+  const modelJson = parseModelJson(
+    await readModelJsonText(jsonPath, limits.maxModelJsonBytes),
+    jsonPath,
+    requireTopology,
+  );
+  // The folder as the user named it, links resolved: weight files must lie inside it.
+  let folder: string;
+  try {
+    folder = await realpath(dirname(jsonPath));
+  } catch (error) {
+    throw new NetlensError('MODEL_LOAD', `The folder of ${jsonPath} cannot be read.`, { cause: error });
+  }
+  const groups = checkManifest(modelJson.weightsManifest, jsonPath, limits.maxWeightBytes);
+  const totalFiles = 1 + groups.reduce((sum, group) => sum + group.paths.length, 0);
+  let filesRead = 1;
+  options.onProgress?.(filesRead / totalFiles);
+  let bytesOpened = 0;
+  return artifactsFromModelJson(
+    modelJson,
+    groups,
+    async (group) => {
+      const files: OpenedWeightFile[] = [];
+      try {
+        for (const name of group.paths) {
+          throwIfAborted(options.signal, jsonPath);
+          const file = await openWeightFile(folder, name, jsonPath);
+          files.push(file);
+          bytesOpened += file.size;
+          if (bytesOpened > limits.maxWeightBytes) {
+            throw new NetlensError(
+              'MODEL_LOAD',
+              `The weight files of ${jsonPath} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`,
+            );
+          }
+        }
+        // Sizes are checked with stat before a byte is read, so a wrong or hostile file costs nothing.
+        const where =
+          files.length === 1
+            ? `Weight file ${files[0]!.path}`
+            : `The weight files ${files.map((file) => file.path).join(', ')} (one group of ${jsonPath})`;
+        checkWeightBytes(
+          group.weights,
+          files.reduce((sum, file) => sum + file.size, 0),
+          where,
+        );
+        const parts: Uint8Array[] = [];
+        for (const file of files) {
+          throwIfAborted(options.signal, jsonPath);
+          parts.push(await readExactly(file, `Weight file ${file.path}`));
+          filesRead += 1;
+          options.onProgress?.(filesRead / totalFiles);
+        }
+        return parts;
+      } finally {
+        await closeAll(files);
+      }
+    },
+    (group) => `The weight files ${group.paths.join(', ')} (one group of ${jsonPath})`,
+  );
+}
+
+/**
  * A tfjs `IOHandler` that loads a model from `model.json` and the weight files its manifest lists
  * (relative to it), and saves one as `model.json` plus a single `weights.bin`. Node only. Built on
  * tfjs-core's public IO API, so it needs neither `@tensorflow/tfjs-node` nor a `file://` router.
@@ -80,65 +152,7 @@ export function fileSystemHandler(
 ): tf.io.IOHandler {
   const jsonPath = modelJsonPath(location);
   return {
-    async load() {
-      const limits = loadLimits(options);
-      throwIfAborted(options.signal, jsonPath);
-      const modelJson = parseModelJson(await readModelJsonText(jsonPath, limits.maxModelJsonBytes), jsonPath);
-      // The folder as the user named it, links resolved: weight files must lie inside it.
-      let folder: string;
-      try {
-        folder = await realpath(dirname(jsonPath));
-      } catch (error) {
-        throw new NetlensError('MODEL_LOAD', `The folder of ${jsonPath} cannot be read.`, { cause: error });
-      }
-      const groups = checkManifest(modelJson.weightsManifest, jsonPath, limits.maxWeightBytes);
-      const totalFiles = 1 + groups.reduce((sum, group) => sum + group.paths.length, 0);
-      let filesRead = 1;
-      options.onProgress?.(filesRead / totalFiles);
-      let bytesOpened = 0;
-      return artifactsFromModelJson(
-        modelJson,
-        groups,
-        async (group) => {
-          const files: OpenedWeightFile[] = [];
-          try {
-            for (const name of group.paths) {
-              throwIfAborted(options.signal, jsonPath);
-              const file = await openWeightFile(folder, name, jsonPath);
-              files.push(file);
-              bytesOpened += file.size;
-              if (bytesOpened > limits.maxWeightBytes) {
-                throw new NetlensError(
-                  'MODEL_LOAD',
-                  `The weight files of ${jsonPath} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`,
-                );
-              }
-            }
-            // Sizes are checked with stat before a byte is read, so a wrong or hostile file costs nothing.
-            const where =
-              files.length === 1
-                ? `Weight file ${files[0]!.path}`
-                : `The weight files ${files.map((file) => file.path).join(', ')} (one group of ${jsonPath})`;
-            checkWeightBytes(
-              group.weights,
-              files.reduce((sum, file) => sum + file.size, 0),
-              where,
-            );
-            const parts: Uint8Array[] = [];
-            for (const file of files) {
-              throwIfAborted(options.signal, jsonPath);
-              parts.push(await readExactly(file, `Weight file ${file.path}`));
-              filesRead += 1;
-              options.onProgress?.(filesRead / totalFiles);
-            }
-            return parts;
-          } finally {
-            await closeAll(files);
-          }
-        },
-        (group) => `The weight files ${group.paths.join(', ')} (one group of ${jsonPath})`,
-      );
-    },
+    load: () => loadFromFolder(jsonPath, options),
 
     async save(artifacts) {
       if (artifacts.modelTopology instanceof ArrayBuffer) {

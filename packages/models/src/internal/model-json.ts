@@ -4,14 +4,17 @@ import type { CheckedGroup } from './limits';
 import { checkWeightBytes } from './weight-bytes';
 
 /** Parses an untrusted `model.json` text, naming it in every error. */
-export function parseModelJson(text: string, label: string): tf.io.ModelJSON {
+export function parseModelJson(text: string, label: string, requireTopology = true): tf.io.ModelJSON {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new NetlensError('MODEL_LOAD', `Model file ${label} is not valid JSON.`, { cause: error });
   }
-  if (parsed === null || typeof parsed !== 'object' || !('modelTopology' in parsed)) {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new NetlensError('MODEL_LOAD', `Model file ${label} is not a JSON object.`);
+  }
+  if (requireTopology && !('modelTopology' in parsed)) {
     throw new NetlensError(
       'MODEL_LOAD',
       `Model file ${label} has no 'modelTopology': it is not a TensorFlow.js model.json.`,
