@@ -8,6 +8,7 @@ import {
 } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itKeepsTheStepContract } from './__fixtures__/step-contract';
 import { type IntegratedGradientsOptions, integratedGradients } from './integrated-gradients';
 import { gaussianBlur } from './internal/ig-baselines';
 import { gaussLegendre, INTEGRATION_METHODS, integrationPoints } from './internal/ig-quadrature';
@@ -335,6 +336,12 @@ describeOnBackends('integratedGradients', () => {
       ['numSteps 0', () => ({ numSteps: 0 }), 'options.numSteps'],
       ['numSteps -3', () => ({ numSteps: -3 }), 'options.numSteps'],
       ['numSteps 2.5', () => ({ numSteps: 2.5 }), 'options.numSteps'],
+      ['numSteps 1e9 (above 10000)', () => ({ numSteps: 1e9 }), 'options.numSteps'],
+      ['numSteps 10001', () => ({ numSteps: 10_001 }), 'options.numSteps'],
+      ['memoryBudget 0', () => ({ memoryBudget: 0 }), 'options.memoryBudget'],
+      ['memoryBudget Infinity', () => ({ memoryBudget: Number.POSITIVE_INFINITY }), 'options.memoryBudget'],
+      ['an onStep that is not a function', () => ({ onStep: 3 as never }), 'options.onStep'],
+      ['a signal that is not an AbortSignal', () => ({ signal: {} as never }), 'options.signal'],
       ['trapezoid with 1 step', () => ({ numSteps: 1, method: 'riemann_trapezoid' }), 'options.numSteps'],
       ['an unknown method', () => ({ method: 'simpson' as never }), 'options.method'],
       ['internalBatchSize 0', () => ({ internalBatchSize: 0 }), 'options.internalBatchSize'],
@@ -349,6 +356,11 @@ describeOnBackends('integratedGradients', () => {
         'options.baseline.samples',
       ],
       ['an empty baseline list', () => ({ baseline: { distribution: [] } }), 'options.baseline.samples'],
+      [
+        '1e9 baseline samples',
+        () => ({ baseline: { distribution: 'uniform', samples: 1e9 } }),
+        'options.baseline.samples',
+      ],
     ];
     it.each(cases)('%s', async (_, makeOptions, argument) => {
       await expectNoLeak(async () => {
@@ -395,4 +407,30 @@ describeOnBackends('integratedGradients', () => {
       bad.dispose();
     });
   });
+});
+
+describeOnBackends('integratedGradients progress and abort', () => {
+  let linear: ReturnType<typeof linearModel>;
+  let images: tf.Tensor4D;
+  beforeAll(() => {
+    linear = linearModel();
+    images = tinyImages(2);
+  });
+  afterAll(() => {
+    linear.dispose();
+    images.dispose();
+  });
+
+  // 2 images × 6 steps × 2 baseline samples = 24 (image, step) pairs, 3 per chunk.
+  itKeepsTheStepContract(
+    'integratedGradients',
+    (options) =>
+      integratedGradients(linear.classifier, images, {
+        ...options,
+        numSteps: 6,
+        baseline: { distribution: 'uniform', samples: 2 },
+      }),
+    24,
+    3,
+  );
 });

@@ -7,7 +7,8 @@ import {
   tinyImages,
 } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { itKeepsTheStepContract } from './__fixtures__/step-contract';
 import { occlusion } from './occlusion';
 
 const [H, W, C, K] = [8, 8, 3, 4];
@@ -139,6 +140,9 @@ describeOnBackends('occlusion', () => {
         [{ stride: -2 }, 'options.stride'],
         [{ baseline: 2 }, 'options.baseline'],
         [{ internalBatchSize: 0 }, 'options.internalBatchSize'],
+        [{ memoryBudget: Number.NaN }, 'options.memoryBudget'],
+        [{ onStep: {} as never }, 'options.onStep'],
+        [{ signal: 'stop' as never }, 'options.signal'],
         [{ target: 5 }, 'options.target'],
         [{ target: [0, 1] }, 'options.target'],
       ];
@@ -151,4 +155,25 @@ describeOnBackends('occlusion', () => {
     images.dispose();
     tiny.dispose();
   });
+});
+
+describeOnBackends('occlusion progress and abort', () => {
+  let tiny: ReturnType<typeof createTinyConvNet>;
+  let images: tf.Tensor4D;
+  beforeAll(() => {
+    tiny = createTinyConvNet();
+    images = tinyImages(2);
+  });
+  afterAll(() => {
+    tiny.dispose();
+    images.dispose();
+  });
+
+  // A 4×4 window with stride 2 on 8×8 has 3×3 positions: 18 occluded images for 2 images, 4 per chunk.
+  itKeepsTheStepContract(
+    'occlusion',
+    (options) => occlusion(tiny.classifier, images, { ...options, window: 4, stride: 2 }),
+    18,
+    4,
+  );
 });

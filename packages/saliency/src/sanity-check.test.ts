@@ -1,7 +1,8 @@
 import { fromFunction, type InvalidArgumentError, seededValues } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak, tinyImages } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { itKeepsTheStepContract } from './__fixtures__/step-contract';
 import { gradientTimesInput } from './gradient-times-input';
 import { sanityCheck } from './sanity-check';
 import { vanillaGradient } from './vanilla-gradient';
@@ -50,8 +51,44 @@ describeOnBackends('sanityCheck', () => {
       (caught: unknown) => caught,
     );
     expect((error as InvalidArgumentError).argument).toBe('options.steps');
+    const tooMany = await sanityCheck(vanillaGradient, () => trained.classifier, images, {
+      steps: 1e9,
+    }).catch((caught: unknown) => caught);
+    expect((tooMany as InvalidArgumentError).argument).toBe('options.steps');
     tf.dispose(images);
     trained.dispose();
     reinitialised.dispose();
   });
+});
+
+describeOnBackends('sanityCheck progress and abort', () => {
+  let models: ReturnType<typeof linearModel>[];
+  let images: tf.Tensor4D;
+  beforeAll(() => {
+    models = [3, 4, 5, 6, 7].map(linearModel);
+    images = tinyImages(2);
+  });
+  afterAll(() => {
+    for (const model of models) model.dispose();
+    images.dispose();
+  });
+
+  // One step per model: the original and 4 randomised ones.
+  itKeepsTheStepContract(
+    'sanityCheck',
+    ({ onStep, signal }) =>
+      sanityCheck(
+        vanillaGradient,
+        (step) => (models[step] as ReturnType<typeof linearModel>).classifier,
+        images,
+        {
+          steps: 4,
+          target: 1,
+          onStep,
+          signal,
+        },
+      ),
+    5,
+    undefined,
+  );
 });

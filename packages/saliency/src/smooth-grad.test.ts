@@ -8,6 +8,7 @@ import {
 } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { itKeepsTheStepContract } from './__fixtures__/step-contract';
 import { gaussianNoise, sampleSeed } from './internal/noise';
 import { inputGradient, resolveTargets, scoreOf } from './internal/targets';
 import { smoothGrad } from './smooth-grad';
@@ -117,6 +118,11 @@ describeOnBackends('smoothGrad', () => {
       ['options.target', () => tf.zeros([1, 8, 8, 3]), { target: [0, 1] }],
       ['options.samples', () => tf.zeros([1, 8, 8, 3]), { samples: 0 }],
       ['options.samples', () => tf.zeros([1, 8, 8, 3]), { samples: -3 }],
+      ['options.samples', () => tf.zeros([1, 8, 8, 3]), { samples: 1e9 }],
+      ['options.samples', () => tf.zeros([1, 8, 8, 3]), { samples: 10_001 }],
+      ['options.memoryBudget', () => tf.zeros([1, 8, 8, 3]), { memoryBudget: -1 }],
+      ['options.onStep', () => tf.zeros([1, 8, 8, 3]), { onStep: 'log' }],
+      ['options.signal', () => tf.zeros([1, 8, 8, 3]), { signal: true }],
       ['options.noiseLevel', () => tf.zeros([1, 8, 8, 3]), { noiseLevel: -0.1 }],
       ['options.variant', () => tf.zeros([1, 8, 8, 3]), { variant: 'mean' }],
       ['options.internalBatchSize', () => tf.zeros([1, 8, 8, 3]), { internalBatchSize: 0 }],
@@ -132,5 +138,50 @@ describeOnBackends('smoothGrad', () => {
       });
       input.dispose();
     }
+  });
+});
+
+describeOnBackends('smoothGrad progress and abort', () => {
+  let tiny: ReturnType<typeof createTinyConvNet>;
+  let images: tf.Tensor4D;
+  beforeAll(() => {
+    tiny = createTinyConvNet();
+    images = tinyImages(2, 5);
+  });
+  afterAll(() => {
+    tiny.dispose();
+    images.dispose();
+  });
+
+  // 9 noisy copies of the 2-image batch, 3 copies (6 images) per chunk.
+  itKeepsTheStepContract(
+    'smoothGrad',
+    (options) =>
+      smoothGrad(tiny.classifier, images, {
+        ...options,
+        samples: 9,
+        internalBatchSize:
+          options.internalBatchSize === undefined ? undefined : options.internalBatchSize * 2,
+      }),
+    9,
+    3,
+  );
+
+  it('passes its signal to the wrapped method', async () => {
+    const controller = new AbortController();
+    const received: (AbortSignal | undefined)[] = [];
+    await expectNoLeak(async () => {
+      const result = await smoothGrad(tiny.classifier, images, {
+        samples: 2,
+        signal: controller.signal,
+        method: async (model, noisy, options) => {
+          received.push(options.signal);
+          return vanillaGradient(model, noisy, options);
+        },
+      });
+      result.dispose();
+    });
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.every((signal) => signal === controller.signal)).toBe(true);
   });
 });
