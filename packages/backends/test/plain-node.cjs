@@ -22,6 +22,11 @@ const tf = require('@tensorflow/tfjs-core');
     ),
   )(tf.tensor4d([0.2, 0.6, 1, -3], [1, 2, 2, 1]));
   assert.deepEqual(Array.from(fused.dataSync()), [0, 2, 2, 0]);
+  // FusedBatchNorm without scale (Keras `scale=False`): dy/dx = 1 / sqrt(3 + 1).
+  const batchNorm = tf.grad((x) =>
+    tf.sum(tf.batchNorm(x, tf.tensor1d([1]), tf.tensor1d([3]), undefined, undefined, 1)),
+  )(tf.tensor4d([0.2, 0.6, 1, -3], [1, 2, 2, 1]));
+  assert.deepEqual(Array.from(batchNorm.dataSync()), [0.5, 0.5, 0.5, 0.5]);
   console.log('plain-node CJS: gradients work on cpu');
 })().catch((error) => {
   console.error(error);

@@ -32,7 +32,17 @@ for (const backend of ['cpu', 'wasm']) {
     Array.from(fused.dataSync()).map((v) => Math.round(v * 1e6) / 1e6),
     expected,
   );
-  tf.dispose([x, gradient, bias, fused]);
+  // Keras BatchNormalization(scale=False) runs FusedBatchNorm without a scale, which stock tfjs
+  // cannot differentiate: dy/dx = 1 / sqrt(variance + epsilon) = 1 / sqrt(3 + 1) per element.
+  const mean = tf.tensor1d([1]);
+  const variance = tf.tensor1d([3]);
+  const offset = tf.tensor1d([0.5]);
+  const weighting = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+  const batchNorm = tf.grad((input) =>
+    tf.sum(tf.mul(tf.batchNorm(input, mean, variance, offset, undefined, 1), weighting)),
+  )(x);
+  assert.deepEqual(Array.from(batchNorm.dataSync()), [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5]);
+  tf.dispose([x, gradient, bias, fused, mean, variance, offset, weighting, batchNorm]);
   assert.equal(tf.memory().numTensors, before, `no leak on ${backend}`);
   weights.dispose();
   checks++;
