@@ -2,8 +2,10 @@ import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/b
 import { loadSqueezeNet11Weights, squeezeNet11 } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAtFloat32Floor } from '../../models/src/__fixtures__/float32-floor';
 import { torchSqueezeNetReference } from '../../models/src/__fixtures__/torch-squeezenet-reference';
 import { fgsm } from './fgsm';
+import { makeFoolingImage } from './make-fooling-image';
 import { pgd } from './pgd';
 
 // FGSM and one PGD step (L∞ and L2) on SqueezeNet 1.1 with the same (seeded torchvision) weights and
@@ -82,4 +84,35 @@ describeOnBackends('attacks on SqueezeNet 1.1 equal PyTorch (torchattacks formul
     });
     model.dispose();
   });
+
+  it.skipIf(!reference.available)(
+    "makeFoolingImage: CS231n's loop (step lr·g/‖g‖₂ on the raw target score, stop at the target)",
+    async () => {
+      const fooling = reference.json<{
+        targets: number[];
+        iterations: number[];
+        success: boolean[];
+        learningRate: number;
+        maxIterations: number;
+        floor: number;
+      }>('fooling.json');
+      const model = squeezeNet11(loadSqueezeNet11Weights(reference.weights()));
+      await expectNoLeak(async () => {
+        const images = tf.tensor4d(floats('input.bin'), [2, SIZE, SIZE, 3]);
+        const result = await makeFoolingImage(model, images, {
+          target: fooling.targets,
+          learningRate: fooling.learningRate,
+          maxIterations: fooling.maxIterations,
+        });
+        // PyTorch fools image 0 after 4 steps and not image 1 within 5: the stop rule is checked too.
+        expect(result.iterations).toEqual(fooling.iterations);
+        expect(result.success).toEqual(fooling.success);
+        expect(result.targets).toEqual(fooling.targets);
+        const delta = tf.sub(result.images, images);
+        await expectAtFloat32Floor('fooling step', delta, floats('fooling-delta-64.bin'), fooling.floor);
+        tf.dispose([images, result.images, delta]);
+      });
+      model.dispose();
+    },
+  );
 });

@@ -44,3 +44,38 @@ def read_pixels(reference_dir):
 def logits_of(model, nhwc):
     """The model's logits for NHWC pixels, normalised inside as netlens' 'imagenet' preprocessing does."""
     return model((nhwc.permute(0, 3, 1, 2) - IMAGENET_MEAN) / IMAGENET_STD)
+
+
+def smallest_margins(model, nhwc):
+    """How close the forward pass at each image comes to a kink, relative to the layer's largest
+    value: the smallest nonzero |input| of any nn.ReLU, and the smallest nonzero gap between the two
+    largest values of any max-pool window (torch ceil_mode). A float32 run lands within about 1e-6
+    of that scale of float64, so a margin below that is a coin toss between implementations: the
+    gradient takes the other side of the kink and changes over a whole receptive field. Exact ties
+    (dead ReLUs, all-zero pool windows) are left out: every implementation resolves those alike.
+    Returns one (relu, pool) pair per image."""
+    inputs = []
+    handles = [module.register_forward_hook(lambda _m, args, _o, kind=kind: inputs.append((kind, args[0].detach())))
+               for kind, cls in (('relu', torch.nn.ReLU), ('pool', torch.nn.MaxPool2d))
+               for module in model.modules() if isinstance(module, cls)]
+    try:
+        with torch.no_grad():
+            logits_of(model, nhwc)
+    finally:
+        for handle in handles:
+            handle.remove()
+    margins = torch.full((len(nhwc), 2), float('inf'), dtype=torch.float64)
+    for kind, value in inputs:
+        scale = value.flatten(1).abs().amax(dim=1).double()
+        if kind == 'relu':
+            gaps = value.abs()
+        else:
+            padded = torch.nn.functional.pad(value, (0, 2, 0, 2), value=float('-inf'))
+            windows = padded.unfold(2, 3, 2).unfold(3, 3, 2).flatten(-2)
+            rows, columns = (torch.nn.functional.max_pool2d(value, 3, 2, ceil_mode=True).shape[2:])
+            top = windows[:, :, :rows, :columns].topk(2, dim=-1).values
+            gaps = top[..., 0] - top[..., 1]
+        gaps = torch.where(gaps > 0, gaps, torch.full_like(gaps, float('inf'))).flatten(1).amin(dim=1).double()
+        column = 0 if kind == 'relu' else 1
+        margins[:, column] = torch.minimum(margins[:, column], gaps / scale)
+    return margins.tolist()
