@@ -56,6 +56,21 @@ describe('netlens saliency', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('moves the progress bar as the chunks of a chunked method finish', async () => {
+    const io = captureIo();
+    io.interactive = true;
+    const out = join(folder, 'progress');
+    const code = await runCli(['saliency', '--method', 'smoothgrad', '--backend', 'wasm', '--out', out], io);
+    expect(code).toBe(0);
+    // On a terminal the bar is redrawn at every update: SmoothGrad's first chunk (one noisy copy,
+    // measured to size the rest) is shown before the method has finished.
+    const frames = io.err.split('\r').map((frame) => frame.replace('\u001b[K', '').trim());
+    const first = frames.findIndex((frame) => /^saliency \[#?-+\]\s+4% smoothgrad 1\/25$/.test(frame));
+    const last = frames.findIndex((frame) => /100% smoothgrad 25\/25$/.test(frame));
+    expect(first).toBeGreaterThan(0);
+    expect(last).toBeGreaterThan(first);
+  });
+
   it('loads SqueezeNet 1.1 from a weights-only model.json, as convert-squeezenet.py writes it', async () => {
     const weightsFolder = join(folder, 'squeezenet');
     mkdirSync(weightsFolder);

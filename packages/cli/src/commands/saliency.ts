@@ -103,9 +103,12 @@ export async function writeSaliencyMaps(
     for (const [done, method] of methods.entries()) {
       options.progress.update(done, method);
       const start = performance.now();
+      // SmoothGrad, IG and occlusion run for minutes on large models: their chunks move the bar.
       const map = await runSaliencyMethod(method, model, images, {
         target: options.target,
         seed: options.seed,
+        onStep: ({ step, numSteps }) =>
+          options.progress.update(done + step / numSteps, `${method} ${step}/${numSteps}`),
       });
       const picture = renderAttribution(method, images, map);
       map.dispose();

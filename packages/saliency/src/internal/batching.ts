@@ -18,15 +18,17 @@ export type ChunkWork = 'gradient' | 'forward';
 
 // Bytes one image's work peaks at, per model, then per backend and kind of work. Only numbers are
 // held, and the WeakMap lets a model be collected as usual.
-const measuredBytes = new WeakMap<ImageClassifier, Map<string, number>>();
+const measuredBytes = /* @__PURE__ */ new WeakMap<ImageClassifier, Map<string, number>>();
 
 /**
  * Bytes that `run` allocates at its peak above what was allocated before it: the engine's
  * `tf.profile` peak, which tfjs-core records after every kernel from its own tensor accounting, so
  * it is the same on every backend (cpu, wasm, webgl, webgpu). It counts tensors, not a backend's
  * scratch space inside a kernel (XNNPACK's buffers on wasm) or a GPU backend's pool of recycled
- * buffers, which the budgets leave room for. Inside a caller's own `tf.profile` it reads the
- * caller's kernel records instead of starting a profile that would reset them.
+ * buffers, which the budgets leave room for. Profiling times every kernel (on webgl without a
+ * reliable timer query it reads each kernel's output back), which is why a measurement is cached.
+ * Inside a caller's own `tf.profile` it reads the caller's kernel records instead of starting a
+ * profile that would reset them.
  * @returns the peak growth in bytes, 0 when no kernel ran.
  */
 export async function measurePeakBytes(run: () => void | Promise<void>): Promise<number> {
