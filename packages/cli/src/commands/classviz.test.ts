@@ -53,6 +53,8 @@ describe('netlens classviz', () => {
       [['--class', '3,11'], /--class: class 11 is out of range/],
       [['--iterations', '0'], /--iterations: expected an integer ≥ 1, got '0'/],
       [['--l2-reg=-1'], /--l2-reg: expected a number ≥ 0/],
+      [['--learning-rate', '0'], /--learning-rate: expected a number > 0, got '0'/],
+      [['--timeout', 'soon'], /--timeout: expected a number > 0 and ≤ 86400, got 'soon'/],
     ] as const) {
       const io = captureIo();
       expect(await runCli(['classviz', '--backend', 'cpu', ...args], io)).toBe(2);

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createClassVisualization } from '@netlens/classviz';
 import { encodeGif, grid } from '@netlens/image';
@@ -8,8 +7,14 @@ import { CliError } from '../internal/cli-error';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../internal/command';
 import { type LoadedModel, loadModel } from '../internal/load-model';
 import { className } from '../internal/model-options';
-import { formatFiles, outputFolder, type WrittenFile, writePicture } from '../internal/output';
-import { parseClass, parseNumber } from '../internal/parse-values';
+import {
+  formatFiles,
+  outputFolder,
+  type WrittenFile,
+  writeOutputBytes,
+  writePicture,
+} from '../internal/output';
+import { parseClass, parseNumber, parseTimeout } from '../internal/parse-values';
 import { createProgress, type Progress } from '../internal/progress';
 
 /** Per class: the visualization's final score and probability under the model. */
@@ -34,9 +39,10 @@ Usage: netlens classviz [--model <m>] [--class <list>] [--iterations <n>] [--out
   --model <m>          mnist (default), squeezenet (with --weights), or a model.json path or URL
   --weights <file>     SqueezeNet 1.1 weights (see netlens saliency --help)
   --preprocess <p>     for path/URL models: imagenet, inception, caffe or none (default)
+  --timeout <s>        for URL models: seconds each download may take (default 60)
   --class <list>       comma-separated class indices or names (default: every class of mnist)
   --iterations <n>     gradient-ascent steps (default 100, CS231n)
-  --learning-rate <x>  L2 length of each step in pixels (default: CS231n's 25 scaled to the image)
+  --learning-rate <x>  L2 length of each step in pixels, > 0 (default: CS231n's 25 scaled to the image)
   --l2-reg <x>         L2 penalty weight (default 1e-3, CS231n)
   --snapshot-every <n> keep the image every n steps for the strip and the GIF (default 10)
   --gif                also write classviz.gif, the images growing step by step
@@ -52,6 +58,7 @@ Examples:
     model: { type: 'string', default: 'mnist' },
     weights: { type: 'string' },
     preprocess: { type: 'string' },
+    timeout: { type: 'string' },
     class: { type: 'string' },
     iterations: { type: 'string' },
     'learning-rate': { type: 'string' },
@@ -78,15 +85,17 @@ Examples:
     const learningRate =
       values['learning-rate'] === undefined
         ? undefined
-        : parseNumber('--learning-rate', values['learning-rate'] as string, 0, { min: 0 });
+        : parseNumber('--learning-rate', values['learning-rate'] as string, 0, { greaterThan: 0 });
     const l2Reg =
       values['l2-reg'] === undefined
         ? undefined
         : parseNumber('--l2-reg', values['l2-reg'] as string, 0, { min: 0 });
     const backend = await chooseBackend(values.backend as string | undefined);
+    const timeoutMs = parseTimeout(values.timeout as string | undefined);
     const model = await loadModel(values.model as string, {
       weights: values.weights as string | undefined,
       preprocess: values.preprocess as string | undefined,
+      timeoutMs,
     });
     try {
       const classes = parseClasses(values.class as string | undefined, model);
@@ -264,7 +273,7 @@ export async function writeClassVisualizations(
         const bytes = await encodeGif(frames, { delayMs: 150 });
         tf.dispose(frames);
         const path = join(options.folder, 'classviz.gif');
-        writeFileSync(path, bytes);
+        writeOutputBytes(path, bytes);
         files.push({
           path: relative(process.cwd(), path) || path,
           description: 'the visualizations growing step by step',

@@ -49,7 +49,12 @@ describe('netlens fool', () => {
     for (const [args, message] of [
       [['--target', '12'], /--target: class 12 is out of range/],
       [['--max-iterations', '0'], /--max-iterations: expected an integer ≥ 1, got '0'/],
-      [['--learning-rate', 'fast'], /--learning-rate: expected a number ≥ 0, got 'fast'/],
+      [['--learning-rate', 'fast'], /--learning-rate: expected a number > 0, got 'fast'/],
+      // 0 and negative steps are refused by the command line, not by the attack after loading.
+      [['--learning-rate', '0'], /--learning-rate: expected a number > 0, got '0'/],
+      [['--learning-rate=-1'], /--learning-rate: expected a number > 0, got '-1'/],
+      [['--learning-rate', 'Infinity'], /--learning-rate: expected a number > 0, got 'Infinity'/],
+      [['--timeout', '0'], /--timeout: expected a number > 0 and ≤ 86400, got '0'/],
     ] as const) {
       const io = captureIo();
       expect(await runCli(['fool', '--backend', 'cpu', ...args], io)).toBe(2);

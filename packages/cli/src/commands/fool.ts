@@ -36,7 +36,7 @@ Usage: netlens fool [--model <m>] [--image <file> …] [--target <class>] [--out
 ${MODEL_HELP_LINES}
   --target <class>      random-other (default: a random class other than the prediction, seeded),
                         least-likely, or a class index or name for every image
-  --learning-rate <x>   L2 length of each step in pixel units (default 1, CS231n)
+  --learning-rate <x>   L2 length of each step in pixel units, > 0 (default 1, CS231n)
   --max-iterations <n>  give up after n steps (default 100, CS231n)
   --out <dir>           output folder (default netlens-out/fool): <image>-fooled.png (original,
                         fooling image, magnified difference) and fooling.png (all images)
@@ -57,7 +57,7 @@ Examples:
   async run(values, _positionals, io) {
     const seed = parseNumber('--seed', values.seed as string | undefined, 1, { integer: true, min: 0 });
     const learningRate = parseNumber('--learning-rate', values['learning-rate'] as string | undefined, 1, {
-      min: 0,
+      greaterThan: 0,
     });
     const maxIterations = parseNumber(
       '--max-iterations',

@@ -1,14 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { ImageClassifier, Preprocess } from '@netlens/backends';
-import {
-  IMAGENET_CLASSES,
-  loadSqueezeNet11Weights,
-  mnistClassifier,
-  squeezeNet11,
-  type WeightArtifacts,
-} from '@netlens/models';
-import { loadClassifier } from '@netlens/models/node';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type ImageClassifier, NetlensError, type Preprocess } from '@netlens/backends';
+import { IMAGENET_CLASSES, loadSqueezeNet11Weights, mnistClassifier, squeezeNet11 } from '@netlens/models';
+import { loadClassifier, readWeightArtifacts } from '@netlens/models/node';
 import { CliError, EXIT_CODES } from './cli-error';
 
 /** A classifier the command line loaded, with what it needs to free it. */
@@ -29,14 +23,22 @@ export const MODEL_HELP =
 
 const PREPROCESS_NAMES = ['imagenet', 'inception', 'caffe', 'none'] as const;
 
+/** A load failure as one line: what went wrong, and for a timeout the option that raises it. */
+function loadFailure(option: string, spec: string, error: unknown): CliError {
+  const message = error instanceof Error ? error.message : String(error);
+  const advice = error instanceof NetlensError && error.code === 'TIMEOUT' ? ' (raise --timeout)' : '';
+  return new CliError(`${option}: could not load '${spec}': ${message}${advice}`, EXIT_CODES.input);
+}
+
 /**
  * Loads `--model`: the bundled MNIST classifier, SqueezeNet 1.1 from converted weights
  * (`packages/models/scripts/convert-squeezenet.py`; none ship), or any tfjs LayersModel or
- * GraphModel by URL or file path.
+ * GraphModel by URL or file path. Model files are untrusted: `@netlens/models` confines weight paths
+ * to the model's folder and bounds sizes; URL downloads stop after `timeoutMs` each.
  */
 export async function loadModel(
   spec: string,
-  options: { weights?: string; preprocess?: string } = {},
+  options: { weights?: string; preprocess?: string; timeoutMs?: number } = {},
 ): Promise<LoadedModel> {
   const preprocess = options.preprocess;
   if (preprocess !== undefined && !(PREPROCESS_NAMES as readonly string[]).includes(preprocess)) {
@@ -64,12 +66,9 @@ export async function loadModel(
       throw new CliError(`--weights: no file at ${weightsPath}.`, EXIT_CODES.input);
     let classifier: ImageClassifier & { dispose(): void };
     try {
-      classifier = squeezeNet11(loadSqueezeNet11Weights(readWeightsManifest(weightsPath)));
+      classifier = squeezeNet11(loadSqueezeNet11Weights(await readWeightArtifacts(weightsPath)));
     } catch (error) {
-      throw new CliError(
-        `--weights: cannot load ${weightsPath}: ${(error as Error).message}`,
-        EXIT_CODES.input,
-      );
+      throw loadFailure('--weights', weightsPath, error);
     }
     return {
       name: 'squeezenet',
@@ -86,6 +85,7 @@ export async function loadModel(
   try {
     const loaded = await loadClassifier(isUrl ? spec : resolve(spec), {
       preprocess: (preprocess ?? 'none') as Preprocess,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
     const imagenet = loaded.numClasses === 1000;
     return {
@@ -96,25 +96,6 @@ export async function loadModel(
       dispose: () => loaded.dispose(),
     };
   } catch (error) {
-    throw new CliError(`--model: could not load '${spec}': ${(error as Error).message}`, EXIT_CODES.input);
+    throw loadFailure('--model', spec, error);
   }
-}
-
-/**
- * Reads a weights-only `model.json` (a `weightsManifest` and its `.bin` shards, as
- * `convert-squeezenet.py` writes) into weight specs and one buffer.
- */
-function readWeightsManifest(path: string): WeightArtifacts {
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
-    weightsManifest?: { paths: string[]; weights: WeightArtifacts['weightSpecs'] }[];
-  };
-  if (!Array.isArray(manifest.weightsManifest)) throw new Error("it has no 'weightsManifest'");
-  const weightSpecs = manifest.weightsManifest.flatMap((group) => [...group.weights]);
-  const shards = manifest.weightsManifest.flatMap((group) =>
-    group.paths.map((shard) => {
-      const bytes = readFileSync(join(dirname(path), shard));
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    }),
-  );
-  return { weightSpecs, weightData: shards };
 }

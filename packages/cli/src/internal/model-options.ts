@@ -3,13 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { OptionValues } from './command';
 import { bundledSamplePaths, type LoadedImages, loadImages } from './load-images';
 import { type LoadedModel, loadModel } from './load-model';
-import { parseClass } from './parse-values';
+import { parseClass, parseTimeout } from './parse-values';
 
-/** The `--model`, `--weights`, `--preprocess` and `--image` options. */
+/** The `--model`, `--weights`, `--preprocess`, `--timeout` and `--image` options. */
 export const MODEL_OPTIONS = {
   model: { type: 'string', default: 'mnist' },
   weights: { type: 'string' },
   preprocess: { type: 'string' },
+  timeout: { type: 'string' },
   image: { type: 'string', multiple: true },
 } as const;
 
@@ -18,6 +19,7 @@ export const MODEL_HELP_LINES = `  --model <m>        mnist (default, bundled an
                      tfjs model.json URL or path
   --weights <file>   SqueezeNet 1.1 weights (model.json from scripts/convert-squeezenet.py)
   --preprocess <p>   for URL/path models: imagenet, inception, caffe or none (default)
+  --timeout <s>      for URL models: seconds each download may take (default 60)
   --image <file>     a PNG or JPEG (repeat for a batch); default: the bundled samples`;
 
 /** Loads the model and the images (resized to its input) that the options name. */
@@ -27,6 +29,7 @@ export async function loadModelAndImages(
   const model = await loadModel(values.model as string, {
     weights: values.weights as string | undefined,
     preprocess: values.preprocess as string | undefined,
+    timeoutMs: parseTimeout(values.timeout as string | undefined),
   });
   try {
     const paths = (values.image as string[] | undefined) ?? bundledSamplePaths(model.samples);

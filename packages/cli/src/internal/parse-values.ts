@@ -31,12 +31,15 @@ export function parseClass(
   );
 }
 
-/** A number option within `[min, max]`, or a usage error naming it. */
+/**
+ * A number option within `[min, max]` (or `(greaterThan, max]`), or a usage error naming it. Bounds
+ * mirror what the algorithm accepts, so a bad number is a usage error (exit 2) before any work.
+ */
 export function parseNumber(
   option: string,
   value: string | undefined,
   fallback: number,
-  { min = -Infinity, max = Infinity, integer = false } = {},
+  { min = -Infinity, max = Infinity, integer = false, greaterThan = undefined as number | undefined } = {},
 ): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
@@ -45,17 +48,18 @@ export function parseNumber(
     !Number.isFinite(parsed) ||
     parsed < min ||
     parsed > max ||
+    (greaterThan !== undefined && !(parsed > greaterThan)) ||
     (integer && !Number.isInteger(parsed))
   ) {
     const kind = integer ? 'an integer' : 'a number';
+    const lower = greaterThan !== undefined ? `> ${greaterThan}` : Number.isFinite(min) ? `≥ ${min}` : '';
+    const upper = Number.isFinite(max) ? `≤ ${max}` : '';
     const range =
-      Number.isFinite(min) && Number.isFinite(max)
+      greaterThan === undefined && Number.isFinite(min) && Number.isFinite(max)
         ? ` in [${min}, ${max}]`
-        : Number.isFinite(min)
-          ? ` ≥ ${min}`
-          : Number.isFinite(max)
-            ? ` ≤ ${max}`
-            : '';
+        : [lower, upper].filter(Boolean).length > 0
+          ? ` ${[lower, upper].filter(Boolean).join(' and ')}`
+          : '';
     throw new CliError(`${option}: expected ${kind}${range}, got '${value}'.`);
   }
   return parsed;
@@ -74,4 +78,14 @@ export function parseChoices<T extends string>(option: string, value: string, al
     );
   }
   return chosen as T[];
+}
+
+/** Default of `--timeout`, in seconds: the library's own default for each download. */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+/** `--timeout <seconds>` (for URL models: each download's limit) in milliseconds. */
+export function parseTimeout(value: string | undefined): number {
+  return Math.round(
+    parseNumber('--timeout', value, DEFAULT_TIMEOUT_SECONDS, { greaterThan: 0, max: 24 * 60 * 60 }) * 1000,
+  );
 }
