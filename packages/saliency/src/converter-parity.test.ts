@@ -1,0 +1,85 @@
+import { fromLayersModel, type ImageClassifier } from '@netlens/backends';
+import { describeOnBackends, expectNoLeak } from '@netlens/backends/testing';
+import type { LoadedClassifier } from '@netlens/models';
+import { loadClassifier } from '@netlens/models/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, it } from 'vitest';
+import {
+  type ConverterFixtureName,
+  type ConverterReference,
+  converterReference,
+  createKerasStyleModel,
+  expectAtFloor,
+} from '../../models/src/__fixtures__/converter-fixtures';
+import { deconvnet } from './deconvnet';
+import { gradCam } from './grad-cam';
+import { guidedBackprop } from './guided-backprop';
+import { vanillaGradient } from './vanilla-gradient';
+
+// Vanilla gradient, guided backpropagation, deconvnet and Grad-CAM on converter-shaped GraphModels
+// (a MobileNetV2 with fused and unfused ReLU6 spellings, an Inception-v3-style net with scale-less
+// batch norms, concats and pools) and on a Keras-style LayersModel, against PyTorch's float64
+// maps (scripts/converter_fixtures.py; PyTorch replaces every ReLU/ReLU6 module's backward with the
+// rule). Tolerances are the float32 floor PyTorch itself reaches on the same inputs
+// (`expectAtFloor`). The inputs are smooth images with noise and the weights are seeded, so no
+// max-pool window or ReLU sits on an exact tie: a single flipped mask would show as an error far
+// above the floor, and is not tolerated.
+const FIXTURES: readonly ConverterFixtureName[] = ['mobilenet-v2', 'inception', 'keras'];
+
+describeOnBackends('saliency methods on converter-shaped models equal PyTorch', ({ backend }) => {
+  // WebGPU sums in another order (and its exp/division are not correctly rounded); measured
+  // errors there stay within 4× the float32 floor allowance.
+  const slack = backend === 'node-webgpu' ? 4 : 1;
+  for (const name of FIXTURES) {
+    const reference: ConverterReference = converterReference(name);
+    let model: ImageClassifier;
+    let release: () => void;
+    let images: tf.Tensor4D;
+    beforeAll(async () => {
+      if (name === 'keras') {
+        const layers = createKerasStyleModel();
+        model = fromLayersModel(layers);
+        release = () => layers.dispose();
+      } else {
+        const loaded: LoadedClassifier = await loadClassifier(reference.modelPath, {
+          preprocess: reference.preprocess,
+        });
+        model = loaded;
+        release = () => loaded.dispose();
+      }
+      images = tf.tensor4d(reference.input, reference.inputShape);
+    });
+    afterAll(() => {
+      images?.dispose();
+      release?.();
+    });
+    const options = { target: reference.targets, abs: false, channelReduction: 'none' } as const;
+
+    for (const [method, run] of [
+      ['vanilla', () => vanillaGradient(model, images, options)],
+      ['guided', () => guidedBackprop(model, images, options)],
+      ['deconvnet', () => deconvnet(model, images, options)],
+    ] as const) {
+      it(`${name}: ${method}`, async () => {
+        await expectNoLeak(async () => {
+          const map = await run();
+          await expectAtFloor(map, reference, method, slack);
+          map.dispose();
+        });
+      });
+    }
+
+    it(`${name}: Grad-CAM at ${reference.gradcamLayer}`, async () => {
+      await expectNoLeak(async () => {
+        const cam = await gradCam(model, images, {
+          target: reference.targets,
+          layer: reference.gradcamLayer,
+          upsample: false,
+        });
+        const squeezed = tf.reshape(cam, reference.shapes.gradcam);
+        await expectAtFloor(squeezed, reference, 'gradcam', slack);
+        tf.dispose([cam, squeezed]);
+      });
+    });
+  }
+});
