@@ -6,9 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { NetlensError, selectBackend } from '@netlens/backends';
 import { expectNoLeak } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_LOGITS, PROBE_TOPOLOGY, probeModelJson, probeWeightBytes } from './__fixtures__/probe-model';
 import { fileSystemHandler, registerFileRouter } from './internal/file-io';
+import { loadClassifier as loadFromSource } from './load-classifier';
 import { loadClassifier } from './load-classifier-node';
 
 // Hostile model folders: each case is what an attacker controls (model.json and the files beside
@@ -282,6 +284,54 @@ describe('loadClassifier from hostile model folders', () => {
       expect(error.message).toContain('needs a weight of shape [4, 1000000]');
     });
     expect(Object.keys(tf.engine().registeredVariables).length).toBe(variables);
+  });
+
+  it('still loads real topologies of every weighted layer kind to the same logits (bounded build control)', async () => {
+    // Functional, nested Sequential, BatchNorm, depthwise, separable (which refuses kernel_initializer),
+    // PReLU, LayerNorm, Conv1D, TimeDistributed, Conv2DTranspose: each initializer key must fit its class.
+    const input = tfl.input({ shape: [8, 8, 3] });
+    let x = tfl.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same' })
+      .apply(input) as tfl.SymbolicTensor;
+    for (const layer of [
+      tfl.layers.batchNormalization(),
+      tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }),
+      tfl.layers.separableConv2d({ filters: 5, kernelSize: 3 }),
+      tfl.layers.prelu(),
+      tfl.layers.layerNormalization(),
+      tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 3 }),
+      tfl.layers.reshape({ targetShape: [64, 2] }),
+      tfl.layers.conv1d({ filters: 3, kernelSize: 3 }),
+      tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 2 }) }),
+    ]) {
+      x = layer.apply(x) as tfl.SymbolicTensor;
+    }
+    const head = tfl.sequential({
+      layers: [tfl.layers.flatten({ inputShape: [62, 2] }), tfl.layers.dense({ units: 7 })],
+    });
+    const model = tfl.model({ inputs: input, outputs: head.apply(x) as tfl.SymbolicTensor });
+    const random = model.getWeights().map((weight) => tf.randomUniform(weight.shape, 0.5, 1.5));
+    model.setWeights(random);
+    tf.dispose(random);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const images = tf.randomUniform([2, 8, 8, 3]) as tf.Tensor4D;
+    await expectNoLeak(async () => {
+      const loaded = await loadFromSource(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const difference = tf.tidy(() =>
+        tf.max(tf.abs(tf.sub(loaded.logits(images), model.predict(images) as tf.Tensor))),
+      );
+      expect((await difference.data())[0]).toBeLessThan(1e-5);
+      difference.dispose();
+      loaded.dispose();
+    });
+    images.dispose();
+    model.dispose();
   });
 
   it('refuses a model.json that is not JSON, naming it', async () => {

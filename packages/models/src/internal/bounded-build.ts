@@ -2,22 +2,36 @@ import { NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Initializer keys of tfjs-layers' built-in layers. A topology that leaves one out gets tfjs' default
- * initializer, which allocates whatever shape the config implies, so each is set explicitly.
+ * The initializers each built-in tfjs-layers class uses. A topology that leaves one out gets tfjs'
+ * default initializer, which allocates whatever shape the config implies, so each is set explicitly;
+ * only the keys a class accepts (SeparableConv2D refuses `kernel_initializer`).
  */
-const INITIALIZER_KEYS = [
-  'kernel_initializer',
-  'bias_initializer',
-  'recurrent_initializer',
-  'depthwise_initializer',
-  'pointwise_initializer',
-  'embeddings_initializer',
-  'beta_initializer',
-  'gamma_initializer',
-  'moving_mean_initializer',
-  'moving_variance_initializer',
-  'alpha_initializer',
-];
+const KERNEL_AND_BIAS = ['kernel_initializer', 'bias_initializer'];
+const RECURRENT = ['kernel_initializer', 'recurrent_initializer', 'bias_initializer'];
+const NORMALIZATION = ['beta_initializer', 'gamma_initializer'];
+const INITIALIZER_KEYS: Record<string, readonly string[]> = {
+  Dense: KERNEL_AND_BIAS,
+  Conv1D: KERNEL_AND_BIAS,
+  Conv2D: KERNEL_AND_BIAS,
+  Conv3D: KERNEL_AND_BIAS,
+  Conv2DTranspose: KERNEL_AND_BIAS,
+  Conv3DTranspose: KERNEL_AND_BIAS,
+  DepthwiseConv2D: ['depthwise_initializer', 'bias_initializer'],
+  SeparableConv1D: ['depthwise_initializer', 'pointwise_initializer', 'bias_initializer'],
+  SeparableConv2D: ['depthwise_initializer', 'pointwise_initializer', 'bias_initializer'],
+  BatchNormalization: [...NORMALIZATION, 'moving_mean_initializer', 'moving_variance_initializer'],
+  LayerNormalization: NORMALIZATION,
+  Embedding: ['embeddings_initializer'],
+  PReLU: ['alpha_initializer'],
+  SimpleRNN: RECURRENT,
+  GRU: RECURRENT,
+  LSTM: RECURRENT,
+  ConvLSTM2D: RECURRENT,
+  SimpleRNNCell: RECURRENT,
+  GRUCell: RECURRENT,
+  LSTMCell: RECURRENT,
+  ConvLSTM2DCell: RECURRENT,
+};
 
 const INITIALIZER_CLASS = 'NetlensLoadInitializer';
 
@@ -79,8 +93,9 @@ function withBoundedInitializers(node: unknown): unknown {
       ? { class_name: INITIALIZER_CLASS, config: {} }
       : withBoundedInitializers(value);
   }
-  if (typeof copy.class_name === 'string' && isRecord(copy.config)) {
-    for (const key of INITIALIZER_KEYS) copy.config[key] ??= { class_name: INITIALIZER_CLASS, config: {} };
+  const keys = typeof copy.class_name === 'string' ? INITIALIZER_KEYS[copy.class_name] : undefined;
+  if (keys && isRecord(copy.config)) {
+    for (const key of keys) copy.config[key] ??= { class_name: INITIALIZER_CLASS, config: {} };
   }
   return copy;
 }
@@ -88,7 +103,10 @@ function withBoundedInitializers(node: unknown): unknown {
 /**
  * Builds a tfjs-layers model from an untrusted topology without letting it allocate more weight
  * values than `maxValues` (the manifest's total): tfjs-layers' own shape inference gives each weight
- * its shape, and a weight beyond the budget is refused before allocation. A failed build frees the
+ * its shape, and a weight beyond the budget is refused before allocation. Covers every initializer a
+ * topology names and the defaults of tfjs-layers' built-in weighted layers; a class unknown here
+ * (a custom layer) keeps its own default initializer, and its shapes are checked against the manifest
+ * only after it is built. A failed build frees the
  * variables it created (tfjs leaves a half-built model's variables registered).
  *
  * @param build - calls `modelFromJSON` with the topology it is given.
