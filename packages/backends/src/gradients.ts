@@ -11,9 +11,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // tfjs-core has no gradient for the FusedConv2D kernel itself; this one keeps `fusedConv2d` fused
 // under `tf.grad`.
 import { registerGradient } from '@tensorflow/tfjs-core';
+import { avgPoolGradConfig } from './avg-pool-gradient';
 import { installFusedBatchNormInputs } from './fused-batch-norm-inputs';
 import { fusedConv2dGradConfig } from './fused-conv2d';
 
 registerGradient(fusedConv2dGradConfig);
+// tfjs' AvgPool gradient ignores that a SAME window averages only the input it covers.
+registerGradient(avgPoolGradConfig);
 // tfjs' tape cannot hold a FusedBatchNorm without scale or offset (Keras `scale=False`).
 installFusedBatchNormInputs();

@@ -56,14 +56,19 @@ describe('AvgPoolGrad on wasm', () => {
   });
 
   it('divides by the full window at borders, as tfjs-cpu does', async () => {
-    // avgPool 2×2, stride 1, 'same' over 2×2: tfjs pads bottom/right; every window spreads 1/4.
+    // The kernel itself, avgPool 2×2, stride 1, 'same' over 2×2: tfjs pads bottom/right and the
+    // kernel spreads 1/4 per window (netlens' AvgPool gradient rescales dy to the covered count).
     await expectNoLeaks(async () => {
-      const [dx] = await computeOn('wasm', () =>
-        tf.getGradient('AvgPool').gradFunc(tf.ones([1, 2, 2, 1]), [tf.zeros([1, 2, 2, 1])], {
-          filterSize: 2,
-          strides: 1,
-          pad: 'same',
-        }).x!(),
+      const [dx] = await computeOn(
+        'wasm',
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'AvgPoolGrad',
+              { dy: tf.ones([1, 2, 2, 1]), input: tf.zeros([1, 2, 2, 1]) },
+              { filterSize: 2, strides: 1, pad: 'same' },
+            ) as tf.Tensor,
       );
       expectClose(dx!, [0.25, 0.5, 0.5, 1]);
     });
