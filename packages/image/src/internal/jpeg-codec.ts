@@ -4,12 +4,18 @@ import type { JpegHeader } from './jpeg-structure';
 import type { DecodedPixels } from './pixel-conversion';
 
 /**
- * Decodes a baseline or progressive JPEG with jpeg-js, whose own resolution and memory caps are set
- * from `maxPixels` so that a lying header cannot make it allocate more than the caller allowed.
+ * Decodes a baseline or progressive JPEG with jpeg-js. The caller has already checked the header
+ * against the memory budget; jpeg-js's own resolution and memory caps are set from the same limits
+ * as a second guard, in case a later frame header in the file declares another size.
  */
-export function decodeJpegPixels(bytes: Uint8Array, header: JpegHeader, maxPixels: number): DecodedPixels {
-  // Output RGB (3 bytes), component planes (up to 4 bytes) and block buffers, with headroom.
-  const maxMemoryUsageInMB = Math.max(512, Math.ceil((maxPixels * 12) / (1024 * 1024)));
+export function decodeJpegPixels(
+  bytes: Uint8Array,
+  header: JpegHeader,
+  maxPixels: number,
+  maxMemoryBytes: number,
+): DecodedPixels {
+  // jpeg-js counts only the data of its own buffers, a part of what the budget covers.
+  const maxMemoryUsageInMB = Math.ceil(maxMemoryBytes / (1024 * 1024));
   const decoded = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: false,

@@ -6,6 +6,10 @@ export interface JpegHeader {
   components: number;
   /** EXIF orientation 1–8; 1 when there is no (readable) EXIF block. */
   orientation: number;
+  /** Horizontal and vertical sampling factors of each component, in frame order. */
+  sampling: readonly (readonly [horizontal: number, vertical: number])[];
+  /** Byte offset of the first scan header (SOS): everything from here on is scan data. */
+  scanOffset: number;
 }
 
 function readUint16(bytes: Uint8Array, offset: number): number {
@@ -23,7 +27,7 @@ const START_OF_FRAME = new Set([
  */
 export function readJpegHeader(bytes: Uint8Array): JpegHeader {
   let offset = 2;
-  let frame: Omit<JpegHeader, 'orientation'> | undefined;
+  let frame: Omit<JpegHeader, 'orientation' | 'scanOffset'> | undefined;
   let orientation = 1;
   while (offset < bytes.length) {
     if (bytes[offset] !== 0xff) {
@@ -50,17 +54,37 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
     }
     if (START_OF_FRAME.has(marker)) {
       if (length < 8) throw new Error('the JPEG is corrupt: its frame header is too short');
+      const components = bytes[segmentStart + 5] as number;
+      if (components === 0 || length < 8 + 3 * components) {
+        throw new Error(`the JPEG is corrupt: its frame header is too short for ${components} components`);
+      }
+      const sampling: (readonly [number, number])[] = [];
+      for (let index = 0; index < components; index++) {
+        const factors = bytes[segmentStart + 7 + 3 * index] as number;
+        const horizontal = factors >> 4;
+        const vertical = factors & 15;
+        if (horizontal < 1 || horizontal > 4 || vertical < 1 || vertical > 4) {
+          throw new Error(
+            `the JPEG is corrupt: component ${index + 1} has sampling factors ${horizontal}×${vertical} (1–4 allowed)`,
+          );
+        }
+        sampling.push([horizontal, vertical]);
+      }
       frame = {
         height: readUint16(bytes, segmentStart + 1),
         width: readUint16(bytes, segmentStart + 3),
-        components: bytes[segmentStart + 5] as number,
+        components,
+        sampling,
       };
+      if (frame.width === 0 || frame.height === 0) {
+        throw new Error(`the JPEG frame header declares an invalid size ${frame.width}×${frame.height}`);
+      }
     } else if (marker === 0xe1) {
       orientation = readExifOrientation(bytes.subarray(segmentStart, segmentEnd)) ?? orientation;
     } else if (marker === 0xda) {
       if (frame === undefined)
         throw new Error('the JPEG is corrupt: image data starts before the frame header');
-      return { ...frame, orientation };
+      return { ...frame, orientation, scanOffset: offset - 2 };
     }
     offset = segmentEnd;
   }

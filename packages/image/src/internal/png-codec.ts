@@ -1,7 +1,8 @@
 // Node only: pngjs needs zlib and Buffer.
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import type { ColorType, PNG } from 'pngjs';
 import pngjs from 'pngjs';
+import { pngInflatedBytes } from './decode-budget';
 import type { DecodedPixels } from './pixel-conversion';
 import { checkPngChunks, type PngHeader } from './png-structure';
 
@@ -11,8 +12,8 @@ import { checkPngChunks, type PngHeader } from './png-structure';
  */
 export function decodePngPixels(bytes: Uint8Array, header: PngHeader): DecodedPixels {
   checkPngChunks(bytes);
+  checkImageData(bytes, header);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (header.interlaced) checkInterlacedSize(bytes, header);
   const png = pngjs.PNG.sync.read(buffer, { skipRescale: true, checkCRC: true });
   const palette = header.colorType === 3;
   const data =
@@ -34,34 +35,48 @@ export function decodePngPixels(bytes: Uint8Array, header: PngHeader): DecodedPi
   };
 }
 
-const SAMPLES_PER_PIXEL: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
 /**
- * pngjs caps the inflated size of non-interlaced images at what the header allows, but inflates
- * interlaced ones without a limit, so a small file could expand to gigabytes. Inflate once with a
- * cap first: Adam7 adds at most one filter byte and one partial byte per row of each of 7 passes.
+ * Checks every chunk's CRC, then inflates the image data once, capped at the exact size the header implies, before pngjs sees it.
+ * pngjs inflates interlaced images without any limit (a small file could expand to gigabytes),
+ * silently drops what a non-interlaced stream holds beyond the image, and reports a broken stream
+ * through internal assertions ("have should not go down"); this says what is wrong in the file's
+ * terms instead.
  */
-function checkInterlacedSize(bytes: Uint8Array, header: PngHeader): void {
-  const bitsPerPixel = (SAMPLES_PER_PIXEL[header.colorType] ?? 4) * header.bitDepth;
-  const rowBytes = Math.ceil((header.width * bitsPerPixel) / 8);
-  const limit = rowBytes * header.height + 14 * (header.height + 8);
+function checkImageData(bytes: Uint8Array, header: PngHeader): void {
+  const expected = pngInflatedBytes(header);
   const parts: Uint8Array[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let offset = 8; offset + 8 <= bytes.length; ) {
-    const length = new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
+    const length = view.getUint32(offset);
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== view.getUint32(offset + 8 + length)) {
+      throw new Error(`the PNG is corrupt: chunk ${type} at byte ${offset} fails its CRC check`);
+    }
     if (type === 'IDAT') parts.push(bytes.subarray(offset + 8, offset + 8 + length));
     if (type === 'IEND') break;
     offset += 12 + length;
   }
+  let inflated: number;
   try {
-    inflateSync(Buffer.concat(parts), { maxOutputLength: limit });
+    inflated = inflateSync(Buffer.concat(parts), { maxOutputLength: expected }).length;
   } catch (error) {
     if (error instanceof RangeError) {
       throw new Error(
-        `the PNG is corrupt: its image data inflates to more than the ${limit} bytes its header allows`,
+        `the PNG is corrupt: its image data inflates to more than the ${expected} bytes its header allows`,
       );
     }
-    throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    const truncated = /unexpected end/i.test(reason);
+    throw new Error(
+      `the PNG ${truncated ? 'is truncated' : 'is corrupt'}: its compressed image data ${
+        truncated ? 'ends early' : 'is invalid'
+      } (zlib: ${reason})`,
+    );
+  }
+  if (inflated !== expected) {
+    throw new Error(
+      `the PNG is corrupt: its image data inflates to ${inflated} bytes, its header needs ${expected}`,
+    );
   }
 }
 

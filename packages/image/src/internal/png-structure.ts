@@ -61,10 +61,12 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
 
 /**
  * Walks the chunk list without inflating anything, so that a cut-off or mangled file is reported
- * as such instead of as a zlib or stream error from deep inside the decoder.
+ * as such instead of as a zlib or stream error from deep inside the decoder. Returns the total
+ * length of the IDAT (image data) payloads.
  */
-export function checkPngChunks(bytes: Uint8Array): void {
+export function checkPngChunks(bytes: Uint8Array): number {
   let offset = 8;
+  let dataBytes = 0;
   let sawData = false;
   for (;;) {
     if (offset + 8 > bytes.length) {
@@ -83,9 +85,13 @@ export function checkPngChunks(bytes: Uint8Array): void {
         `the PNG is truncated: chunk ${type} at byte ${offset} needs ${length + 12} bytes, only ${bytes.length - offset} remain`,
       );
     }
-    if (type === 'IDAT') sawData = true;
+    if (type === 'IDAT') {
+      sawData = true;
+      dataBytes += length;
+    }
     if (type === 'IEND') break;
     offset = end;
   }
   if (!sawData) throw new Error('the PNG is corrupt: it has no IDAT (image data) chunk');
+  return dataBytes;
 }

@@ -1,12 +1,19 @@
 import { InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  estimateJpegDecodeBytes,
+  estimatePngDecodeBytes,
+  formatBytes,
+  minimumJpegScanBytes,
+  minimumPngDataBytes,
+} from '../internal/decode-budget';
 import { decodeError, messageOf } from '../internal/decode-error';
 import { hexPreview, IMAGE_FORMAT_NAMES, sniffImageFormat } from '../internal/image-format';
 import { decodeJpegPixels } from '../internal/jpeg-codec';
 import { type JpegHeader, readJpegHeader } from '../internal/jpeg-structure';
 import { applyOrientation, type DecodedPixels, toFloatPixels } from '../internal/pixel-conversion';
 import { decodePngPixels } from '../internal/png-codec';
-import { type PngHeader, readPngHeader } from '../internal/png-structure';
+import { checkPngChunks, type PngHeader, readPngHeader } from '../internal/png-structure';
 import { assertIntegerInRange, type Color, describeValue, toRgb } from '../internal/tensor-checks';
 
 /** Options for {@link decodeImage} and {@link readImage}. */
@@ -30,6 +37,16 @@ export interface DecodeImageOptions {
    * pixel memory is allocated. Default 100 000 000 (100 megapixels).
    */
   maxPixels?: number;
+  /**
+   * Memory budget of one decode, in bytes: the decoder's working buffers plus the float32 output,
+   * estimated from the header (width × height × channels × bytes per sample, for each buffer the
+   * decoder holds at once) before any pixel memory is allocated. Images whose estimate is over the
+   * budget are refused with an `IMAGE_DECODE` error naming their size, the estimate and the budget.
+   * Default 1 GiB (1 073 741 824): enough for a 24-megapixel RGB photo (about 0.6–0.9 GiB as JPEG or
+   * PNG), while a small hostile file that declares 10000×10000 pixels is refused at once. Raise it to
+   * decode larger images.
+   */
+  maxMemoryBytes?: number;
   /** Rotate and mirror JPEGs as their EXIF orientation tag says, as viewers do. Default true. */
   applyExifOrientation?: boolean;
   /** How the input is named in error messages. Default `'from bytes'`; `readImage` passes the path. */
@@ -39,10 +56,74 @@ export interface DecodeImageOptions {
 /** Default `maxPixels`: 100 megapixels, jpeg-js's own default cap. */
 const DEFAULT_MAX_PIXELS = 100_000_000;
 
+/** Default `maxMemoryBytes`: 1 GiB, see {@link DecodeImageOptions.maxMemoryBytes}. */
+const DEFAULT_MAX_MEMORY_BYTES = 1024 ** 3;
+
+interface DecodeLimits {
+  maxPixels: number;
+  maxMemoryBytes: number;
+  /** Float channels the caller will get, for a colour file and for a grey one. */
+  outputChannels: (color: boolean) => number;
+  reorients: boolean;
+}
+
+/**
+ * Refuses, from the header alone, images that cannot be what they claim (less data than the
+ * declared size needs even at the format's best compression) or would cost more memory than the
+ * budget, so that a few hundred hostile bytes never turn into gigabytes and seconds of decoding.
+ */
+function checkDecodeCost(
+  bytes: Uint8Array,
+  header: PngHeader | JpegHeader,
+  limits: DecodeLimits,
+): string | undefined {
+  const { width, height } = header;
+  const isJpeg = 'orientation' in header;
+  const name = isJpeg ? 'JPEG' : 'PNG';
+  if (width * height > limits.maxPixels) {
+    return (
+      `the ${name} is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels), ` +
+      `more than options.maxPixels = ${limits.maxPixels}`
+    );
+  }
+  if (isJpeg) {
+    const scanBytes = bytes.length - header.scanOffset;
+    const needed = minimumJpegScanBytes(header);
+    if (scanBytes < needed) {
+      return (
+        `the JPEG is truncated or its header is corrupt: a ${width}×${height} frame needs at least ` +
+        `${needed} bytes of image data, the file holds ${scanBytes}`
+      );
+    }
+  } else {
+    const dataBytes = checkPngChunks(bytes);
+    const needed = minimumPngDataBytes(header);
+    if (dataBytes < needed) {
+      return (
+        `the PNG is truncated or its header is corrupt: ${width}×${height} pixels need at least ` +
+        `${needed} bytes of compressed image data, the file holds ${dataBytes}`
+      );
+    }
+  }
+  const color = isJpeg ? header.components !== 1 : (header.colorType & 2) !== 0;
+  const channels = limits.outputChannels(color);
+  const estimate = isJpeg
+    ? estimateJpegDecodeBytes(header, channels, limits.reorients && header.orientation !== 1)
+    : estimatePngDecodeBytes(header, channels);
+  if (estimate > limits.maxMemoryBytes) {
+    return (
+      `the ${name} is ${width}×${height} with ${channels} output channel${channels === 1 ? '' : 's'}: ` +
+      `decoding it needs about ${formatBytes(estimate)}, more than options.maxMemoryBytes = ` +
+      `${limits.maxMemoryBytes} (${formatBytes(limits.maxMemoryBytes)}); raise it to decode this image`
+    );
+  }
+  return undefined;
+}
+
 function decodePixels(
   bytes: Uint8Array,
   sourceName: string,
-  maxPixels: number,
+  limits: DecodeLimits,
 ): { pixels: DecodedPixels; orientation: number } {
   const format = sniffImageFormat(bytes);
   if (format !== 'png' && format !== 'jpeg') {
@@ -61,19 +142,30 @@ function decodePixels(
   } catch (error) {
     throw decodeError(sourceName, messageOf(error), error);
   }
-  if (header.width * header.height > maxPixels) {
-    throw decodeError(
-      sourceName,
-      `the ${name} is ${header.width}×${header.height} (${((header.width * header.height) / 1e6).toFixed(1)} megapixels), ` +
-        `more than options.maxPixels = ${maxPixels}`,
-    );
+  let refusal: string | undefined;
+  try {
+    refusal = checkDecodeCost(bytes, header, limits);
+  } catch (error) {
+    throw decodeError(sourceName, messageOf(error), error);
   }
+  if (refusal !== undefined) throw decodeError(sourceName, refusal);
   try {
     if ('orientation' in header) {
-      return { pixels: decodeJpegPixels(bytes, header, maxPixels), orientation: header.orientation };
+      return {
+        pixels: decodeJpegPixels(bytes, header, limits.maxPixels, limits.maxMemoryBytes),
+        orientation: header.orientation,
+      };
     }
     return { pixels: decodePngPixels(bytes, header), orientation: 1 };
   } catch (error) {
+    // A TypeError or an assertion from inside pngjs or jpeg-js is the decoder tripping over data it
+    // did not expect, not a message meant for users; the original stays available as the cause.
+    const crashed =
+      error instanceof TypeError ||
+      error instanceof RangeError ||
+      (error instanceof Error && error.name.startsWith('AssertionError'));
+    const codec = format === 'png' ? 'pngjs' : 'jpeg-js';
+    if (crashed) throw decodeError(sourceName, `the ${name} data is corrupt (${codec} failed on it)`, error);
     const message = messageOf(error);
     // pngjs reports a cut-off stream as "read requests waiting on finished stream", jpeg-js as
     // "marker was not found"; say what that means.
@@ -82,7 +174,7 @@ function decodePixels(
       sourceName,
       message.startsWith('the ')
         ? message
-        : `the ${name} data is corrupt${truncated ? ' or truncated' : ''} (${format === 'png' ? 'pngjs' : 'jpeg-js'}: ${message})`,
+        : `the ${name} data is corrupt${truncated ? ' or truncated' : ''} (${codec}: ${message})`,
       error,
     );
   }
@@ -96,8 +188,10 @@ function decodePixels(
  *
  * Errors are `NetlensError` with code `IMAGE_DECODE` that name the input and the problem: unsupported
  * formats (GIF, BMP, WebP, TIFF, AVIF, HEIC are named when detected), truncated or corrupt data, and
- * images over `maxPixels`, which are refused from the header before decoding. No tensor is created
- * unless decoding succeeds.
+ * images over `maxPixels` or whose decoding would need more than `maxMemoryBytes` (default 1 GiB),
+ * which are refused from the header before any pixel memory is allocated. A file with far less
+ * data than its declared size needs (a truncated file, or a tiny one with a lying header) is
+ * refused from its header too. No tensor is created unless decoding succeeds.
  *
  * @param bytes - the encoded file.
  * @param options - channel layout, alpha handling, size limit; see {@link DecodeImageOptions}.
@@ -132,9 +226,22 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
     1,
     Number.MAX_SAFE_INTEGER,
   );
+  const maxMemoryBytes = assertIntegerInRange(
+    options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+    'options.maxMemoryBytes',
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   const sourceName = options.sourceName ?? 'from bytes';
 
-  const { pixels, orientation } = decodePixels(bytes, sourceName, maxPixels);
+  const limits: DecodeLimits = {
+    maxPixels,
+    maxMemoryBytes,
+    outputChannels: (color) =>
+      (colorMode === 'grayscale' || (colorMode === 'source' && !color) ? 1 : 3) + (alpha === 'keep' ? 1 : 0),
+    reorients: options.applyExifOrientation !== false,
+  };
+  const { pixels, orientation } = decodePixels(bytes, sourceName, limits);
   const floats = toFloatPixels(pixels, { colorMode, alpha, background });
   const upright = options.applyExifOrientation === false ? floats : applyOrientation(floats, orientation);
   return tf.tidy(() =>

@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -103,5 +105,74 @@ describeOnBackends('writePng and readImage', () => {
       expect((write as InvalidArgumentError).argument).toBe('image');
       batch.dispose();
     });
+  });
+});
+
+/** Rejects after `ms` so that a read that never ends fails the test instead of hanging the run. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function expectReadRefused(input: string | URL, pattern: RegExp, options = {}): Promise<void> {
+  const started = performance.now();
+  const error = await rejected(() => within(5000, readImage(input, options)));
+  expect(error).toBeInstanceOf(NetlensError);
+  expect((error as NetlensError).code).toBe('IMAGE_DECODE');
+  expect((error as Error).message).toMatch(pattern);
+  expect(performance.now() - started).toBeLessThan(2000);
+}
+
+describeOnBackends('readImage: only regular files, within a size cap', () => {
+  it('refuses /dev/zero at once instead of reading forever', async () => {
+    if (!existsSync('/dev/zero')) return;
+    await expectNoLeak(() =>
+      expectReadRefused('/dev/zero', /'\/dev\/zero': it is a character device, not a regular file/),
+    );
+  });
+
+  it('refuses a FIFO without waiting for a writer, and a directory', async () => {
+    await expectNoLeak(async () => {
+      const fifo = join(directory, 'pipe.png');
+      if (!existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+      await expectReadRefused(fifo, /pipe\.png': it is a FIFO \(named pipe\), not a regular file/);
+      const folder = join(directory, 'folder.png');
+      await mkdir(folder, { recursive: true });
+      await expectReadRefused(folder, /folder\.png': it is a directory, not a regular file/);
+    });
+  });
+
+  it('refuses files over maxFileBytes from their size, and reads one exactly at the cap', async () => {
+    await expectNoLeak(async () => {
+      const image = tf.zeros([4, 4, 3]) as tf.Tensor3D;
+      const path = join(directory, 'capped.png');
+      await writePng(path, image);
+      const size = (await readFile(path)).length;
+      await expectReadRefused(
+        path,
+        new RegExp(
+          `capped\\.png': it is ${size} bytes \\(.*\\), larger than options\\.maxFileBytes = ${size - 1} `,
+        ),
+        { maxFileBytes: size - 1 },
+      );
+      const decoded = await readImage(path, { maxFileBytes: size });
+      expect(decoded.shape).toEqual([1, 4, 4, 3]);
+      tf.dispose([image, decoded]);
+      const bad = await rejected(() => readImage(path, { maxFileBytes: 0 }));
+      expect((bad as InvalidArgumentError).argument).toBe('options.maxFileBytes');
+    });
+  });
+
+  it('refuses http(s) URLs, as URL objects or strings, with a typed error naming the input', async () => {
+    for (const input of [new URL('http://127.0.0.1:9/cat.png'), 'https://example.com/cat.png']) {
+      const error = await rejected(() => readImage(input));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe('input');
+      expect((error as Error).message).toMatch(/does not fetch/);
+      expect((error as Error).message).toMatch(/the (http|https): URL/);
+    }
   });
 });
