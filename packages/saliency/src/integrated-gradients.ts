@@ -15,7 +15,12 @@ import {
   type IntegrationPoints,
   integrationPoints,
 } from './internal/ig-quadrature';
-import { checkStepCount, checkStepOptions, type SaliencyStepOptions } from './internal/steps';
+import {
+  checkStepCount,
+  checkStepOptions,
+  type SaliencyStepOptions,
+  throwIfAborted,
+} from './internal/steps';
 import { inputGradient, resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
 
 export type { Baseline, BaselineDistribution } from './internal/ig-baselines';
@@ -53,6 +58,7 @@ export interface IntegratedGradientsOptions extends TargetOptions, SaliencyStepO
   /**
    * Bytes of tensor memory one forward/backward chunk may peak at, when `internalBatchSize` is not
    * given. Default 256 MiB on `webgl`/`webgpu`/`node-webgpu`, 512 MiB on `cpu`/`wasm`/`tensorflow`.
+   * A chunk holds at least one interpolated image, even when that alone needs more.
    */
   memoryBudget?: number;
   /** σ in pixels of the `'blurred'` baseline (and the largest σ of a blurred distribution). Default 5. */
@@ -197,6 +203,7 @@ export async function integratedGradients(
   options: IntegratedGradientsOptions = {},
 ): Promise<IntegratedGradientsResult> {
   const { numSteps, points } = checkOptions(options);
+  throwIfAborted(options.signal, 'integratedGradients');
   await assertValidImages(images, model);
   const baselines = validateBaseline(
     options.baseline ?? 'black',

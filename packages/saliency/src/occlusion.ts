@@ -3,7 +3,7 @@ import { assertValidImages, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInternalBatchSize, checkMemoryBudget, createChunking, runChunks } from './internal/batching';
 import { type Extent, parseExtent, windowStarts } from './internal/occlusion-windows';
-import { checkStepOptions, type SaliencyStepOptions } from './internal/steps';
+import { checkStepOptions, type SaliencyStepOptions, throwIfAborted } from './internal/steps';
 import { resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
 
 /** Options for {@link occlusion}. */
@@ -31,6 +31,7 @@ export interface OcclusionOptions extends TargetOptions, SaliencyStepOptions {
   /**
    * Bytes of tensor memory one forward chunk may peak at, when `internalBatchSize` is not given.
    * Default 256 MiB on `webgl`/`webgpu`/`node-webgpu`, 512 MiB on `cpu`/`wasm`/`tensorflow`.
+   * A chunk holds at least one occluded image, even when that alone needs more.
    */
   memoryBudget?: number;
 }
@@ -86,6 +87,7 @@ export async function occlusion(
   checkInternalBatchSize(requested);
   checkMemoryBudget(options.memoryBudget);
   checkStepOptions(options);
+  throwIfAborted(options.signal, 'occlusion');
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
 
   const baseScores = tf.tidy(() => scoreOf(model, targets, scoreFn)(images));

@@ -87,6 +87,7 @@ export async function sanityCheck(
   const modelAt = (step: number): ImageClassifier =>
     typeof models === 'function' ? models(step) : (models[step] as ImageClassifier);
 
+  throwIfAborted(signal, 'sanityCheck');
   const original = modelAt(0);
   await assertValidInput(images, original);
   const targets = scoreFn ? [] : await resolveTargets(original, images, options.target);
@@ -107,7 +108,6 @@ export async function sanityCheck(
     });
   };
 
-  throwIfAborted(signal, 'sanityCheck');
   const reference = await mapsOf(original);
   const correlations: number[][] = [];
   for (let step = 0; step < count; step++) {

@@ -2,7 +2,12 @@ import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInternalBatchSize, checkMemoryBudget, createChunking, runChunks } from './internal/batching';
 import { gaussianNoise, sampleSeed } from './internal/noise';
-import { checkStepCount, checkStepOptions, type SaliencyStepOptions } from './internal/steps';
+import {
+  checkStepCount,
+  checkStepOptions,
+  type SaliencyStepOptions,
+  throwIfAborted,
+} from './internal/steps';
 import { resolveTargets, type TargetOptions } from './internal/targets';
 import { assertValidInput, markPerturbed } from './internal/validate-input';
 import { vanillaGradient } from './vanilla-gradient';
@@ -61,6 +66,7 @@ export interface SmoothGradOptions extends TargetOptions, SaliencyStepOptions {
   /**
    * Bytes of tensor memory one call of `method` may peak at, when `internalBatchSize` is not given.
    * Default 256 MiB on `webgl`/`webgpu`/`node-webgpu`, 512 MiB on `cpu`/`wasm`/`tensorflow`.
+   * A chunk holds at least one noisy copy of the batch, even when that alone needs more.
    */
   memoryBudget?: number;
 }
@@ -126,6 +132,7 @@ export async function smoothGrad(
   const { samples, noiseLevel, variant, seed, internalBatchSize } = checkOptions(options);
   const method = options.method ?? signedGradient;
   const { scoreFn } = options;
+  throwIfAborted(options.signal, 'smoothGrad');
   await assertValidInput(images, model);
   const targets = scoreFn ? [] : await resolveTargets(model, images, options.target);
   const batch = images.shape[0];
