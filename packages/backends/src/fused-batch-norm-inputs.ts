@@ -70,6 +70,11 @@ export function installFusedBatchNormInputs(): void {
   };
 }
 
+/** Whether {@link installFusedBatchNormInputs} is in effect. */
+export function fusedBatchNormInputsInstalled(): boolean {
+  return engine()[INSTALLED] !== undefined;
+}
+
 /** Restores the engine's own `runKernel` (for tests that show the gap it closes). */
 export function uninstallFusedBatchNormInputs(): void {
   const target = engine();

@@ -4,6 +4,8 @@ import { UnsupportedGradientError } from './errors';
 import { fromFunction } from './from-function';
 import { fromGraphModel } from './from-graph-model';
 import { fromLayersModel } from './from-layers-model';
+import { installFusedBatchNormInputs, uninstallFusedBatchNormInputs } from './fused-batch-norm-inputs';
+import { gradientScope } from './gradient-scope';
 import { assertGradientSupport, checkGradientSupport, explainGradientError } from './gradient-support';
 import { selectBackend } from './select-backend';
 import {
@@ -12,8 +14,41 @@ import {
   createTinyLayersModel,
   describeOnBackends,
   expectNoLeak,
+  seededValues,
 } from './testing/index';
 import { installWasmGradients, uninstallWasmGradients } from './wasm/install';
+
+/**
+ * conv → batchNorm without scale (Keras `BatchNormalization(scale=False)`), or with a scale but
+ * without offset (`center=False`) → mean → dense.
+ */
+function createScaleFreeBatchNormNet(without: 'scale' | 'offset' = 'scale') {
+  const filter = tf.tensor4d(seededValues(3 * 3 * 3 * 4, 81, -0.5, 0.5), [3, 3, 3, 4]);
+  const mean = tf.tensor1d(seededValues(4, 82, -0.2, 0.2));
+  const variance = tf.tensor1d(seededValues(4, 83, 0.5, 1.5));
+  const offset = tf.tensor1d(seededValues(4, 84, -0.2, 0.2));
+  const dense = tf.tensor2d(seededValues(4 * 3, 85, -1, 1), [4, 3]);
+  const classifier = fromFunction(
+    (x) =>
+      tf.tidy(() => {
+        const convolved = tf.conv2d(x, filter, 1, 'same');
+        const h =
+          without === 'scale'
+            ? tf.batchNorm(convolved, mean, variance, offset, undefined, 1e-3)
+            : tf.batchNorm(convolved, mean, variance, undefined, variance, 1e-3);
+        return tf.matMul(tf.mean(tf.relu(h), [1, 2]), dense) as tf.Tensor2D;
+      }),
+    { inputShape: [6, 6, 3], numClasses: 3 },
+  );
+  return { classifier, dispose: () => tf.dispose([filter, mean, variance, offset, dense]) };
+}
+
+/** The report fields that must not depend on which backend is active. */
+const comparable = (report: Awaited<ReturnType<typeof checkGradientSupport>>) => ({
+  backend: report.backend,
+  kernels: [...report.kernels].sort(),
+  gaps: report.gaps,
+});
 
 describeOnBackends('gradient capability check', () => {
   it('finds no gap for a conv net on any netlens backend', async () => {
@@ -98,5 +133,94 @@ describe('gradient capability check against stock kernels', () => {
     expect((explained as UnsupportedGradientError).workingBackends).toContain('cpu');
     const other = new Error('something else');
     expect(explainGradientError(other)).toBe(other);
+  });
+
+  it('gives the same report for cpu and for wasm whichever of them is active', async () => {
+    const tiny = createTinyConvNet(1);
+    const layers = createTinyLayersModel(1);
+    const net = createScaleFreeBatchNormNet();
+    const models = [tiny.classifier, fromLayersModel(layers), net.classifier];
+    const reports: Record<string, unknown[]> = {};
+    for (const active of ['cpu', 'wasm'] as const) {
+      await selectBackend(active, { readEnvironment: false });
+      for (const backend of ['cpu', 'wasm']) {
+        for (const [index, model] of models.entries()) {
+          const report = await checkGradientSupport(model, backend);
+          expect(report.gaps, `${backend} while ${active} is active, model ${index}`).toEqual([]);
+          (reports[`${backend} ${index}`] ??= []).push(comparable(report));
+        }
+      }
+    }
+    for (const [key, [whileCpu, whileWasm]] of Object.entries(reports)) {
+      expect(whileWasm, key).toEqual(whileCpu);
+    }
+    tiny.dispose();
+    layers.dispose();
+    net.dispose();
+  });
+
+  it('reports a kernel run with a missing input as a gap until netlens completes it, on every backend alike', async () => {
+    await selectBackend('cpu', { readEnvironment: false });
+    const net = createScaleFreeBatchNormNet();
+    uninstallFusedBatchNormInputs();
+    try {
+      for (const backend of ['cpu', 'wasm']) {
+        const report = await checkGradientSupport(net.classifier, backend);
+        expect(report.gaps).toEqual([
+          {
+            op: 'FusedBatchNorm',
+            reason: "it runs with a missing optional input, which tfjs' gradient tape cannot record",
+          },
+        ]);
+        expect(report.workingBackends).toEqual([]);
+      }
+      const error = await assertGradientSupport(net.classifier).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnsupportedGradientError);
+      expect((error as Error).message).toMatch(/FusedBatchNorm/);
+      // What differentiating does: tfjs' tape throws a raw TypeError, which is explained. Without an
+      // offset (not among the tensors the gradient saves) the failure comes from the tape after
+      // recording, and gradientScope frees what was saved: no leak.
+      const centerFree = createScaleFreeBatchNormNet('offset');
+      expect((await checkGradientSupport(centerFree.classifier)).gaps.map((gap) => gap.op)).toEqual([
+        'FusedBatchNorm',
+      ]);
+      const images = tf.ones([1, 6, 6, 3]) as tf.Tensor4D;
+      await expectNoLeak(async () => {
+        let raw: unknown;
+        try {
+          gradientScope(() =>
+            tf.tidy(() =>
+              tf.grad((x: tf.Tensor) => tf.sum(centerFree.classifier.logits(x as tf.Tensor4D)))(images),
+            ),
+          );
+        } catch (caught) {
+          raw = caught;
+        }
+        expect(raw).toBeInstanceOf(TypeError);
+        const explained = explainGradientError(raw);
+        expect(explained).toBeInstanceOf(UnsupportedGradientError);
+        expect((explained as UnsupportedGradientError).code).toBe('UNSUPPORTED_GRADIENT');
+        expect((explained as Error).message).toMatch(/missing input.*reading 'id'.*checkGradientSupport/);
+      });
+      // Without a scale the engine throws while saving it (reading 'dataId'); explained the same way.
+      expect(
+        explainGradientError(new TypeError("Cannot read properties of undefined (reading 'dataId')")),
+      ).toBeInstanceOf(UnsupportedGradientError);
+      images.dispose();
+      centerFree.dispose();
+    } finally {
+      installFusedBatchNormInputs();
+    }
+    const report = await checkGradientSupport(net.classifier);
+    expect(report.gaps).toEqual([]);
+    expect(report.workingBackends).toEqual(expect.arrayContaining(['cpu', 'wasm']));
+    net.dispose();
+  });
+
+  it('leaves TypeErrors that are not about a missing tensor unchanged', () => {
+    const other = new TypeError('x.foo is not a function');
+    expect(explainGradientError(other)).toBe(other);
+    const userBug = new TypeError("Cannot read properties of undefined (reading 'logits')");
+    expect(explainGradientError(userBug)).toBe(userBug);
   });
 });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageClassifier } from './contract/image-classifier';
 import { type GradientGap, InvalidArgumentError, UnsupportedGradientError } from './errors';
 import { type GraphModelLike, graphNodes } from './from-graph-model';
+import { fusedBatchNormInputsInstalled } from './fused-batch-norm-inputs';
 
 /**
  * The kernels each forward kernel's gradient runs, where it needs more than elementwise math.
@@ -113,6 +114,45 @@ function gapsFor(kernels: readonly string[], backend: string): GradientGap[] {
   return gaps;
 }
 
+/**
+ * Kernels recorded with an absent optional input (`tf.batchNorm` without scale passes
+ * `{scale: undefined}`): tfjs' tape reads every input of a recorded kernel, so their gradients throw
+ * a TypeError on every backend (tensorflow/tfjs#2868), except where netlens completes the inputs.
+ * Stock fused ops are exempt: their `customGrad` records its own defined inputs.
+ */
+function missingInputGaps(kernels: readonly string[]): GradientGap[] {
+  return kernels
+    .filter(
+      (kernel) =>
+        !CUSTOM_GRADIENT_KERNELS.has(kernel) &&
+        !(kernel === 'FusedBatchNorm' && fusedBatchNormInputsInstalled()),
+    )
+    .map((op) => ({
+      op,
+      reason: "it runs with a missing optional input, which tfjs' gradient tape cannot record",
+    }));
+}
+
+/**
+ * The runtimes whose kernels netlens can register without activating the backend, as
+ * `selectBackend` would load them (cpu; wasm with netlens' gradient kernels), so that a report for a
+ * backend does not depend on which one is active.
+ */
+const RUNTIME_ENTRIES: Readonly<Record<string, () => Promise<unknown>>> = {
+  cpu: () => import('./runtimes/cpu'),
+  wasm: () => import('./runtimes/wasm'),
+};
+
+async function loadRuntimeKernels(backend: string): Promise<void> {
+  const load = RUNTIME_ENTRIES[backend];
+  if (load === undefined) return;
+  try {
+    await load();
+  } catch {
+    // Left as registered: the report then names the kernels the backend lacks.
+  }
+}
+
 function registeredBackends(): string[] {
   const registry =
     (tf.engine() as unknown as { registryFactory?: Record<string, unknown> }).registryFactory ?? {};
@@ -128,8 +168,14 @@ function registeredBackends(): string[] {
  * const report = await checkGradientSupport(classifier);
  * if (report.gaps.length > 0) console.log(report.gaps, 'try', report.workingBackends);
  * ```
+ * The answer for a backend does not depend on which backend is active: the forward kernels are the
+ * same on every backend, and the cpu and wasm runtimes are loaded as `selectBackend` would load them
+ * (netlens' wasm gradient kernels included) before their kernels are looked up. Kernels recorded
+ * with a missing optional input are reported too (their gradients throw on every backend).
+ *
  * @param model - the classifier to check; for a GraphModel pass `{ classifier, graph }` so control-flow ops are found too.
- * @param backend - the backend to check. Default: the active one.
+ * @param backend - the tfjs backend name to check (`'cpu'`, `'wasm'`, `'webgl'`, `'webgpu'`,
+ *   `'tensorflow'`). Default: the active one.
  */
 export async function checkGradientSupport(
   model: ImageClassifier | { classifier: ImageClassifier; graph: GraphModelLike },
@@ -150,23 +196,35 @@ export async function checkGradientSupport(
   const [height, width, channels] = classifier.inputShape;
   const probe = tf.zeros([1, height ?? 32, width ?? 32, channels]) as tf.Tensor4D;
   let kernels: string[];
+  let missingInputs: string[];
   try {
     const info = await tf.profile(() => {
       classifier.logits(probe).dispose();
     });
     kernels = [...new Set(info.kernelNames)];
+    missingInputs = [
+      ...new Set(
+        info.kernels
+          .filter((kernel) => kernel.inputShapes.some((shape) => shape == null))
+          .map((kernel) => kernel.name),
+      ),
+    ];
   } finally {
     probe.dispose();
   }
+  await loadRuntimeKernels(backend);
   const gaps: GradientGap[] = [
     ...controlFlow.map((op) => ({
       op,
       reason: 'control flow needs executeAsync, which cannot be differentiated',
     })),
+    ...missingInputGaps(missingInputs),
     ...gapsFor(kernels, backend),
   ];
   const workingBackends =
-    controlFlow.length > 0 ? [] : registeredBackends().filter((name) => gapsFor(kernels, name).length === 0);
+    controlFlow.length > 0 || missingInputGaps(missingInputs).length > 0
+      ? []
+      : registeredBackends().filter((name) => gapsFor(kernels, name).length === 0);
   return { backend, kernels, gaps, workingBackends };
 }
 
@@ -186,11 +244,17 @@ export async function assertGradientSupport(
 
 const KERNEL_MISSING = /Kernel '([^']+)' not registered for backend '([^']+)'/;
 const GRADIENT_MISSING = /gradient function not found for (\w+)/;
+// What tfjs' engine and tape throw when a recorded kernel lacks an input (they read these fields).
+const TAPE_INPUT_MISSING =
+  /Cannot read propert(?:y|ies) of (?:undefined|null) \(reading '(dataId|id|dtype|shape|rank)'\)/;
 
 /**
  * Turns tfjs' raw "Kernel 'X' not registered for backend 'Y'" and "gradient function not found for X"
- * errors into an {@link UnsupportedGradientError} that names a backend that can run it; other errors
- * are returned unchanged. Algorithms call it in their `catch` so users never see a raw kernel error.
+ * errors into an {@link UnsupportedGradientError} that names a backend that can run it, and the
+ * TypeError tfjs throws for a kernel recorded with a missing input ("Cannot read properties of
+ * undefined (reading 'dataId')") into one that says so and points at {@link checkGradientSupport};
+ * other errors are returned unchanged. Algorithms call it in their `catch` so users never see a raw
+ * kernel error.
  */
 export function explainGradientError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
@@ -206,6 +270,19 @@ export function explainGradientError(error: unknown): unknown {
     return new UnsupportedGradientError(
       tf.getBackend(),
       [{ op, reason: 'tfjs-core defines no gradient for it' }],
+      [],
+    );
+  }
+  const tape = error instanceof TypeError ? TAPE_INPUT_MISSING.exec(message) : null;
+  if (tape) {
+    return new UnsupportedGradientError(
+      tf.getBackend(),
+      [
+        {
+          op: 'a kernel with a missing input',
+          reason: `tfjs' gradient tape failed with "${message}"; checkGradientSupport(model) names the kernel`,
+        },
+      ],
       [],
     );
   }
