@@ -1,10 +1,15 @@
-import { InvalidArgumentError } from '@netlens/backends';
+import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { captioningLossReference, linspace, numericGradient64 } from './__fixtures__/reference';
 import { referenceParams, SMALL, smallFeatures, smallModel } from './__fixtures__/small-model';
-import { CAPTIONING_PARAM_NAMES, CaptioningModel, type CellType } from './captioning-model';
+import {
+  CAPTIONING_PARAM_NAMES,
+  CaptioningModel,
+  type CellType,
+  MAX_CAPTION_LENGTH,
+} from './captioning-model';
 import { Vocabulary } from './vocabulary';
 
 /** CS231n's notebook check: every parameter linspace(−1.4, 1.3), N, D, W, H = 10, 20, 30, 40, T = 13, V = 3. */
@@ -220,6 +225,103 @@ describeOnBackends('CaptioningModel', ({ backend }) => {
       await expectTensorsClose(model.params.b, copy);
       copy.dispose();
     });
+    model.dispose();
+  });
+});
+
+/** The error `body` rejects with (fails when it resolves). */
+async function rejection(body: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await body();
+  } catch (error) {
+    return error;
+  }
+  return expect.fail('expected a rejection, the promise resolved');
+}
+
+describeOnBackends('CaptioningModel decoding limits: length bound, non-finite features, abort', () => {
+  it('refuses a maxLength over MAX_CAPTION_LENGTH (sample(features, 1e7)) at once, naming the argument', async () => {
+    const model = smallModel('lstm');
+    const { tensor: features } = smallFeatures(2);
+    await expectNoLeak(async () => {
+      const started = performance.now();
+      for (const [body, argument] of [
+        [() => model.sample(features, 1e7), 'maxLength'],
+        [() => model.sample(features, MAX_CAPTION_LENGTH + 1), 'maxLength'],
+        [() => model.beamSearch(features, { maxLength: 1e7 }), 'options.maxLength'],
+      ] as const) {
+        const error = await rejection(body);
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).argument).toBe(argument);
+        expect((error as Error).message).toContain(`≤ ${MAX_CAPTION_LENGTH}`);
+      }
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(MAX_CAPTION_LENGTH).toBe(1000);
+      expect((await model.sample(features, 3)).map((row) => row.length)).toEqual([3, 3]);
+    });
+    features.dispose();
+    model.dispose();
+  });
+
+  it('refuses NaN or infinite features (which decode to all-<NULL> captions), naming the first', async () => {
+    const model = smallModel('rnn');
+    await expectNoLeak(async () => {
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const values = new Float32Array(2 * SMALL.d).fill(0.5);
+        values[SMALL.d + 2] = bad;
+        const features = tf.tensor2d(values, [2, SMALL.d]);
+        for (const body of [() => model.sample(features, 4), () => model.beamSearch(features)]) {
+          const error = await rejection(body);
+          expect(error).toBeInstanceOf(InvalidArgumentError);
+          expect((error as InvalidArgumentError).argument).toBe('features');
+          expect((error as Error).message).toContain(`received ${bad} at [1, 2]`);
+        }
+        features.dispose();
+      }
+    });
+    model.dispose();
+  });
+
+  it('stops greedy and beam decoding with a typed ABORTED error, before or during the run, leaking nothing', async () => {
+    const model = smallModel('gru');
+    const { tensor: features } = smallFeatures(3);
+    await expectNoLeak(async () => {
+      const aborted = new AbortController();
+      aborted.abort();
+      const runs = [
+        (signal: AbortSignal) => model.sample(features, MAX_CAPTION_LENGTH, { signal }),
+        // A huge beam never finishes early: every step keeps beams alive until maxLength.
+        (signal: AbortSignal) =>
+          model.beamSearch(features, {
+            maxLength: MAX_CAPTION_LENGTH,
+            beamWidth: 3,
+            lengthPenalty: 1,
+            signal,
+          }),
+      ];
+      for (const run of runs) {
+        const before = await rejection(() => run(aborted.signal));
+        expect((before as NetlensError).code).toBe('ABORTED');
+        const controller = new AbortController();
+        let steps = 0;
+        // Aborts from a timer once decoding is under way: counts event-loop turns until then.
+        const ticker = setInterval(() => {
+          steps++;
+          if (steps === 3) controller.abort();
+        }, 0);
+        const started = performance.now();
+        const during = await rejection(() => run(controller.signal));
+        clearInterval(ticker);
+        expect(during).toBeInstanceOf(NetlensError);
+        expect((during as NetlensError).code).toBe('ABORTED');
+        expect(performance.now() - started).toBeLessThan(5000);
+      }
+      const bad = await rejection(() =>
+        model.sample(features, 3, { signal: 'stop' as unknown as AbortSignal }),
+      );
+      expect((bad as InvalidArgumentError).argument).toBe('options.signal');
+    });
+    features.dispose();
     model.dispose();
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { assertFiniteFeatures, assertSignal, throwIfAborted } from './internal/abort';
 import { type BeamHypothesis, beamDecode } from './internal/beam-search';
 import { type CaptioningParams, type CellType, captionScores, GATES, PARAM_NAMES } from './internal/forward';
 import { greedyDecode } from './internal/greedy';
@@ -53,9 +54,24 @@ export interface BeamSearchOptions {
    * log-probability. Default 0 (rank by total log-probability); larger values favour longer captions.
    */
   lengthPenalty?: number;
-  /** Most words per caption, `<END>` included. Default 30. */
+  /** Most words per caption, `<END>` included, at most {@link MAX_CAPTION_LENGTH}. Default 30. */
   maxLength?: number;
+  /** Stops the search between steps with a `NetlensError` (`ABORTED`); no tensor is left behind. */
+  signal?: AbortSignal;
 }
+
+/** Options of {@link CaptioningModel.sample}. */
+export interface SampleOptions {
+  /** Stops decoding between steps with a `NetlensError` (`ABORTED`); no tensor is left behind. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Largest `maxLength` that {@link CaptioningModel.sample} and {@link CaptioningModel.beamSearch}
+ * accept: 1000 words, fifty times CS231n's longest COCO caption (17 ids) and thirty times its
+ * default of 30, so that a mistyped length (`1e7`) is refused instead of running for hours.
+ */
+export const MAX_CAPTION_LENGTH = 1000;
 
 /** The configuration saved with the weights (the `modelTopology` of the tfjs artifacts). */
 export interface CaptioningModelTopology {
@@ -287,16 +303,23 @@ export class CaptioningModel {
    * const ids = await model.sample(features, 16);
    * const captions = ids.map((row) => model.vocabulary.decode(row));
    * ```
-   * @param features - `[N, D]` float32.
-   * @param maxLength - steps. Default 30.
+   * @param features - `[N, D]` float32, finite.
+   * @param maxLength - steps, at most {@link MAX_CAPTION_LENGTH}. Default 30.
+   * @param options - `signal` to stop between steps.
    * @returns `N` rows of `maxLength` word ids.
-   * @throws InvalidArgumentError for wrong features or a vocabulary without `<START>`.
+   * @throws InvalidArgumentError for wrong or non-finite features, a `maxLength` out of range, or a
+   * vocabulary without `<START>`.
+   * @throws NetlensError (`ABORTED`) when `options.signal` aborts.
    */
-  async sample(features: tf.Tensor2D, maxLength = 30): Promise<number[][]> {
+  async sample(features: tf.Tensor2D, maxLength = 30, options: SampleOptions = {}): Promise<number[][]> {
     this.assertFeatures(features);
-    assertNumber('maxLength', maxLength, { min: 0, integer: true });
+    assertNumber('maxLength', maxLength, { min: 0, max: MAX_CAPTION_LENGTH, integer: true });
+    const { signal } = options ?? {};
+    assertSignal(signal, 'options.signal');
     this.assertStart();
-    return greedyDecode(this.cellType, this.tensors(), features, this.vocabulary.startId, maxLength);
+    throwIfAborted(signal, 'Caption sampling');
+    await assertFiniteFeatures('features', features);
+    return greedyDecode(this.cellType, this.tensors(), features, this.vocabulary.startId, maxLength, signal);
   }
 
   /**
@@ -311,9 +334,10 @@ export class CaptioningModel {
    * Sources: Vinyals et al. 2015, "Show and Tell" (beam size 20 → 3); Wu et al. 2016, "Google's
    * Neural Machine Translation System" (length penalty).
    * @param features - `[N, D]` float32.
-   * @param options - beam width, length penalty, maximum length.
+   * @param options - beam width, length penalty, maximum length, abort signal.
    * @returns for each image, its caption's word ids, ending with `<END>` unless cut at `maxLength`.
-   * @throws InvalidArgumentError for wrong features or options.
+   * @throws InvalidArgumentError for wrong or non-finite features, or wrong options.
+   * @throws NetlensError (`ABORTED`) when `options.signal` aborts.
    */
   async beamSearch(features: tf.Tensor2D, options: BeamSearchOptions = {}): Promise<number[][]> {
     const hypotheses = await this.beamSearchWithScores(features, options);
@@ -330,21 +354,25 @@ export class CaptioningModel {
     features: tf.Tensor2D,
     options: BeamSearchOptions = {},
   ): Promise<BeamHypothesis[]> {
-    const { beamWidth = 3, lengthPenalty = 0, maxLength = 30 } = options;
+    const { beamWidth = 3, lengthPenalty = 0, maxLength = 30, signal } = options;
     this.assertFeatures(features);
     assertNumber('options.beamWidth', beamWidth, { min: 1, integer: true });
     assertNumber('options.lengthPenalty', lengthPenalty, { min: 0 });
-    assertNumber('options.maxLength', maxLength, { min: 1, integer: true });
+    assertNumber('options.maxLength', maxLength, { min: 1, max: MAX_CAPTION_LENGTH, integer: true });
+    assertSignal(signal, 'options.signal');
     this.assertStart();
     if (this.vocabulary.endId < 0) {
       throw new InvalidArgumentError('vocabulary', 'a vocabulary with <END>', 'none');
     }
+    throwIfAborted(signal, 'Beam search');
+    await assertFiniteFeatures('features', features);
     return beamDecode(this.cellType, this.tensors(), features, {
       beamWidth,
       lengthPenalty,
       maxLength,
       startId: this.vocabulary.startId,
       endId: this.vocabulary.endId,
+      signal,
     });
   }
 

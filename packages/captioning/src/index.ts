@@ -9,8 +9,9 @@ export type {
   CaptioningModelTopology,
   CaptioningParamName,
   CellType,
+  SampleOptions,
 } from './captioning-model';
-export { CAPTIONING_PARAM_NAMES, CaptioningModel } from './captioning-model';
+export { CAPTIONING_PARAM_NAMES, CaptioningModel, MAX_CAPTION_LENGTH } from './captioning-model';
 export type {
   CaptioningData,
   CaptioningProgress,

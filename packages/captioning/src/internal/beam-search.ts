@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted, yieldToEventLoop } from './abort';
 import {
   type CaptioningParams,
   type CellState,
@@ -26,6 +27,8 @@ export interface BeamSettings {
   maxLength: number;
   startId: number;
   endId: number;
+  /** Checked before each step, after yielding to the event loop so that an abort can arrive. */
+  signal?: AbortSignal;
 }
 
 interface Beam {
@@ -81,6 +84,11 @@ export async function beamDecode(
     });
   try {
     for (let step = 0; step < maxLength && alive.some((beams) => beams.length > 0); step++) {
+      if (settings.signal !== undefined) {
+        // Reading the scores settles as a microtask on CPU backends: a timer's abort needs a macrotask.
+        await yieldToEventLoop();
+        throwIfAborted(settings.signal, 'Beam search');
+      }
       const current = state;
       const currentWords = words;
       const { next, logProbabilities } = tidy(() => {

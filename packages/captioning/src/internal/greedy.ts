@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted, yieldToEventLoop } from './abort';
 import {
   type CaptioningParams,
   type CellState,
@@ -11,7 +12,8 @@ import { tidy } from './tidy';
 
 /**
  * Greedy decoding: from `<START>`, feed back the highest-scoring word `maxLength` times. One tidy per
- * step keeps only the carried state; the ids are read once at the end.
+ * step keeps only the carried state; the ids are read once at the end. With a `signal`, each step
+ * first yields to the event loop so that an abort can arrive, then checks it.
  */
 export async function greedyDecode(
   cellType: CellType,
@@ -19,6 +21,7 @@ export async function greedyDecode(
   features: tf.Tensor2D,
   startId: number,
   maxLength: number,
+  signal?: AbortSignal,
 ): Promise<number[][]> {
   const n = features.shape[0];
   let state = tidy(() => initialState(cellType, params, features));
@@ -27,6 +30,10 @@ export async function greedyDecode(
   const table = n * maxLength > params.W_embed.shape[0] ? inputTable(params) : undefined;
   try {
     for (let step = 0; step < maxLength; step++) {
+      if (signal !== undefined) {
+        await yieldToEventLoop();
+        throwIfAborted(signal, 'Caption sampling');
+      }
       const previous: CellState = state;
       const next = tidy(() => {
         const result = decodeStep(cellType, params, words, previous, table);
