@@ -24,10 +24,10 @@ export const MODEL_HELP =
 const PREPROCESS_NAMES = ['imagenet', 'inception', 'caffe', 'none'] as const;
 
 /** A load failure as one line: what went wrong, and for a timeout the option that raises it. */
-function loadFailure(option: string, spec: string, error: unknown): CliError {
+function loadFailure(what: string, error: unknown): CliError {
   const message = error instanceof Error ? error.message : String(error);
   const advice = error instanceof NetlensError && error.code === 'TIMEOUT' ? ' (raise --timeout)' : '';
-  return new CliError(`${option}: could not load '${spec}': ${message}${advice}`, EXIT_CODES.input);
+  return new CliError(`${what}: ${message}${advice}`, EXIT_CODES.input);
 }
 
 /**
@@ -68,7 +68,7 @@ export async function loadModel(
     try {
       classifier = squeezeNet11(loadSqueezeNet11Weights(await readWeightArtifacts(weightsPath)));
     } catch (error) {
-      throw loadFailure('--weights', weightsPath, error);
+      throw loadFailure(`--weights: cannot load ${weightsPath}`, error);
     }
     return {
       name: 'squeezenet',
@@ -96,6 +96,6 @@ export async function loadModel(
       dispose: () => loaded.dispose(),
     };
   } catch (error) {
-    throw loadFailure('--model', spec, error);
+    throw loadFailure(`--model: could not load '${spec}'`, error);
   }
 }
