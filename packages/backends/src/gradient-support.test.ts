@@ -147,7 +147,8 @@ describe('gradient capability check against stock kernels', () => {
         for (const [index, model] of models.entries()) {
           const report = await checkGradientSupport(model, backend);
           expect(report.gaps, `${backend} while ${active} is active, model ${index}`).toEqual([]);
-          (reports[`${backend} ${index}`] ??= []).push(comparable(report));
+          const key = `${backend} ${index}`;
+          reports[key] = [...(reports[key] ?? []), comparable(report)];
         }
       }
     }
