@@ -7,13 +7,15 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * `ReLU(max_value=6)`, inverted residual blocks with `DepthwiseConv2D`, global average pooling,
  * `Dense(1000, softmax)`) and wrapped with `fromLayersModel`, which frees every intermediate after
  * each layer: the memory shape of the real pretrained model users bring. `alpha` scales the
- * channel counts (1 is the full network, 3.5 M weights). Dispose with `dispose()`.
+ * channel counts (1 is the full network, 3.5 M weights). `model` is the LayersModel itself (to save
+ * it as a model.json). Dispose with `dispose()`.
  */
 export function createMobileNetV2Shaped(
   alpha = 1,
   seed = 1,
 ): {
   classifier: ImageClassifier;
+  model: tfl.LayersModel;
   dispose(): void;
 } {
   let nextSeed = seed;
@@ -99,6 +101,7 @@ export function createMobileNetV2Shaped(
   const classifier = fromLayersModel(model, { preprocess: 'inception' });
   return {
     classifier,
+    model,
     dispose: () => model.dispose(),
   };
 }
