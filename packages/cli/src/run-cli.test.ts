@@ -1,6 +1,8 @@
+import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from './__fixtures__/capture-io';
-import { runCli } from './run-cli';
+import { CliError } from './internal/cli-error';
+import { exitCodeOf, runCli } from './run-cli';
 
 describe('netlens backends', () => {
   it('lists every backend with whether it works here and why not', async () => {
@@ -55,5 +57,16 @@ describe('netlens', () => {
     const io = captureIo();
     expect(await runCli(['--help'], io)).toBe(0);
     expect(io.out).toMatch(/Exit codes/);
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('maps an algorithm refusing one of its options to 2 (a bad number on the command line), else 1', () => {
+    expect(exitCodeOf(new InvalidArgumentError('options.learningRate', 'a finite number > 0', '0'))).toBe(2);
+    // A refused image or model is not a command-line mistake.
+    expect(exitCodeOf(new InvalidArgumentError('images', 'a rank-4 tensor', 'rank 3'))).toBe(1);
+    expect(exitCodeOf(new NetlensError('MODEL_LOAD', 'broken'))).toBe(1);
+    expect(exitCodeOf(new CliError('bad input', 3))).toBe(3);
+    expect(exitCodeOf(new Error('anything else'))).toBe(1);
   });
 });

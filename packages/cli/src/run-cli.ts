@@ -39,7 +39,7 @@ or an --out folder that cannot be written.`;
  * A thrown error's exit code: a `CliError` says its own; an algorithm's refusal of one of its options
  * (`options.…`) comes from a command-line value the command passed through, so it is a usage error.
  */
-function exitCodeOf(error: unknown): number {
+export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof InvalidArgumentError && error.argument.startsWith('options.')) return EXIT_CODES.usage;
   return EXIT_CODES.failure;
