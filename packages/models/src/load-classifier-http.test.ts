@@ -140,6 +140,7 @@ describe('loadClassifier over HTTP from hostile or broken servers', () => {
     reset();
     const error = await loadError(loadClassifier(`${a.url}/cross/model.json`));
     expect(error.code).toBe('MODEL_LOAD');
+    expect(a.requests).toEqual(['/cross/model.json']);
     expect(error.message).toContain(`outside ${a.url}, where model.json came from`);
     expect(error.message).toContain('allowCrossOriginWeights');
     expect(b.requests).toEqual([]);
@@ -156,6 +157,18 @@ describe('loadClassifier over HTTP from hostile or broken servers', () => {
       expect(odd.code).toBe('MODEL_LOAD');
       expect(odd.message).toContain('outside');
     }
+  });
+
+  it('checks every weight URL before requesting any: a later cross-origin group stops the first one too', async () => {
+    const json = JSON.parse(probeModelJson(['weights.bin']));
+    json.weightsManifest.push({ paths: [`${b.url}/more.bin`], weights: [] });
+    a.routes.set('/mixed/model.json', sendBody(JSON.stringify(json)));
+    a.routes.set('/mixed/weights.bin', sendBody(probeWeightBytes()));
+    reset();
+    const error = await loadError(loadClassifier(`${a.url}/mixed/model.json`));
+    expect(error.message).toContain(`Weight path '${b.url}/more.bin'`);
+    expect(a.requests).toEqual(['/mixed/model.json']);
+    expect(b.requests).toEqual([]);
   });
 
   it('times out a server that never answers, promptly and with a TIMEOUT error naming the URL', async () => {
@@ -217,7 +230,9 @@ describe('loadClassifier over HTTP from hostile or broken servers', () => {
     const start = performance.now();
     const error = await loadError(loadClassifier(`${a.url}/endless/model.json`));
     expect(error.code).toBe('MODEL_LOAD');
-    expect(error.message).toContain('sent more bytes than the weightsManifest');
+    expect(error.message).toMatch(
+      /sent more bytes than the weightsManifest .* describes for its group \(at least \d+ of 40 bytes\)/,
+    );
     a.routes.set('/endless-json/model.json', endless);
     const json = await loadError(
       loadClassifier(`${a.url}/endless-json/model.json`, { maxModelJsonBytes: 100_000 }),

@@ -175,24 +175,26 @@ export function httpHandler(url: string, options: HttpLoadOptions): tf.io.IOHand
         ? groups.reduce((sum, group) => sum + (group.bytes as number), 0)
         : 0;
       const fileCount = groups.reduce((sum, group) => sum + group.paths.length, 0);
+      // Every weight URL is checked before the first one is requested.
+      const urlsByGroup = groups.map((group) => group.paths.map(weightUrl));
       let receivedTotal = 0;
       let filesDone = 0;
       const artifacts = await artifactsFromModelJson(
         modelJson,
         groups,
-        async (group) => {
-          const urls = group.paths.map(weightUrl);
+        async (group, index) => {
           const parts: Uint8Array[] = [];
           let groupReceived = 0;
           const cap = group.bytes ?? limits.maxWeightBytes - receivedTotal;
-          for (const shardUrl of urls) {
+          for (const shardUrl of urlsByGroup[index] as string[]) {
+            const receivedBefore = groupReceived;
             const shard = await fetchCapped(
               shardUrl,
               cap - groupReceived,
               (received) =>
                 group.bytes === undefined
                   ? `The weight files of ${label} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`
-                  : `${shardUrl} sent more bytes than the weightsManifest of ${label} describes for its group (${groupReceived + received} bytes, at least, of ${group.bytes}).`,
+                  : `${shardUrl} sent more bytes than the weightsManifest of ${label} describes for its group (at least ${receivedBefore + received} of ${group.bytes} bytes).`,
               options,
               (count) => {
                 groupReceived += count;
