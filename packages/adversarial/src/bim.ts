@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { projectedStep } from './internal/iterative';
 import { type AttackStep, runSteps, type StepOptions } from './internal/steps';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
-import { assertAttackImages, assertInteger, assertNonNegative, assertSignal } from './internal/validate';
+import { assertAttackImages, assertNonNegative, assertSignal, assertStepCount } from './internal/validate';
 
 /** Options for {@link bim}. */
 export interface BimOptions extends AttackTargetOptions, StepOptions<AttackStep> {
@@ -11,7 +11,7 @@ export interface BimOptions extends AttackTargetOptions, StepOptions<AttackStep>
   epsilon?: number;
   /** Size of each signed step. Default `epsilon / 4` (`2/255` at the default ε, as torchattacks). */
   stepSize?: number;
-  /** Number of steps. Default `10` (torchattacks). */
+  /** Number of steps, an integer in `[0, 100000]`. Default `10` (torchattacks). */
   numSteps?: number;
 }
 
@@ -39,7 +39,7 @@ export async function bim(
   assertNonNegative(epsilon, 'options.epsilon');
   const stepSize = options.stepSize ?? epsilon / 4;
   assertNonNegative(stepSize, 'options.stepSize');
-  assertInteger(numSteps, 'options.numSteps', 0);
+  assertStepCount(numSteps, 'options.numSteps', 0);
   assertSignal(options.signal);
   await assertAttackImages(images, model);
   const resolved = await resolveAttackTargets(model, images, options);

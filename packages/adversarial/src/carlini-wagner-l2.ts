@@ -1,8 +1,8 @@
-import { explainGradientError, type ImageClassifier } from '@netlens/backends';
+import { explainGradientError, gradientScope, type ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AttackStep, runSteps, type StepOptions } from './internal/steps';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
-import { assertAttackImages, assertInteger, assertNonNegative, assertSignal } from './internal/validate';
+import { assertAttackImages, assertNonNegative, assertSignal, assertStepCount } from './internal/validate';
 
 /** Options for {@link carliniWagnerL2}. */
 export interface CarliniWagnerL2Options extends AttackTargetOptions, StepOptions<AttackStep> {
@@ -17,10 +17,10 @@ export interface CarliniWagnerL2Options extends AttackTargetOptions, StepOptions
   initialConst?: number;
   /**
    * Rounds of the per-image search over c: bisection after a success, ×10 while none was found.
-   * Default `5`.
+   * An integer in `[1, 100000]`. Default `5`.
    */
   binarySearchSteps?: number;
-  /** Adam steps per round. Default `100`. */
+  /** Adam steps per round, an integer in `[1, 100000]`. Default `100`. */
   numSteps?: number;
   /**
    * Adam's learning rate in tanh space. Default `0.05`: with the paper's `0.01`, 5 rounds of 100 steps
@@ -64,8 +64,8 @@ export async function carliniWagnerL2(
   } = options;
   assertNonNegative(confidence, 'options.confidence');
   assertNonNegative(initialConst, 'options.initialConst', true);
-  assertInteger(binarySearchSteps, 'options.binarySearchSteps', 1);
-  assertInteger(numSteps, 'options.numSteps', 1);
+  assertStepCount(binarySearchSteps, 'options.binarySearchSteps', 1);
+  assertStepCount(numSteps, 'options.numSteps', 1);
   assertNonNegative(learningRate, 'options.learningRate', true);
   assertSignal(options.signal);
   await assertAttackImages(images, model);
@@ -98,17 +98,29 @@ export async function carliniWagnerL2(
         ({ w, m, v, adversarial, distance, found }, index) => {
           let margin: tf.Tensor1D | undefined;
           let squared: tf.Tensor1D | undefined;
-          const gradient = tf.grad((variable: tf.Tensor) => {
-            const x = toImages(variable);
-            const logits = model.logits(x);
-            const goalScore = tf.sum(tf.mul(logits, goal), 1);
-            const otherScore = tf.max(tf.sub(tf.mul(logits, tf.sub(1, goal)), tf.mul(goal, 1e4)), 1);
-            const inner = targets ? tf.sub(otherScore, goalScore) : tf.sub(goalScore, otherScore);
-            const l2 = tf.sum(tf.square(tf.sub(x, images)), [1, 2, 3]);
-            margin = tf.keep(inner) as tf.Tensor1D;
-            squared = tf.keep(l2) as tf.Tensor1D;
-            return tf.sum(tf.add(l2, tf.mul(constants, tf.maximum(inner, -confidence))));
-          })(w);
+          let gradient: tf.Tensor;
+          try {
+            gradient = gradientScope(() =>
+              tf.grad((variable: tf.Tensor) => {
+                const x = toImages(variable);
+                const logits = model.logits(x);
+                const goalScore = tf.sum(tf.mul(logits, goal), 1);
+                const otherScore = tf.max(tf.sub(tf.mul(logits, tf.sub(1, goal)), tf.mul(goal, 1e4)), 1);
+                const inner = targets ? tf.sub(otherScore, goalScore) : tf.sub(goalScore, otherScore);
+                const l2 = tf.sum(tf.square(tf.sub(x, images)), [1, 2, 3]);
+                margin = tf.keep(inner) as tf.Tensor1D;
+                squared = tf.keep(l2) as tf.Tensor1D;
+                return tf.sum(tf.add(l2, tf.mul(constants, tf.maximum(inner, -confidence))));
+              })(w),
+            );
+          } catch (error) {
+            tf.dispose(
+              [margin as tf.Tensor1D | undefined, squared as tf.Tensor1D | undefined].filter(
+                (t) => t !== undefined,
+              ),
+            );
+            throw error;
+          }
           // The margin is that of the point before this step's update (as in the reference code).
           const success = tf.logicalAnd(
             tf.less(margin as tf.Tensor1D, 0),

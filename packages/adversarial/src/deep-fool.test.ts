@@ -1,3 +1,4 @@
+import { fromFunction } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
 import { mnistClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -72,6 +73,55 @@ describeOnBackends('deepFool', () => {
       await expectInvalidArgument(deepFool(linear.classifier, images, { labels: [0] }), 'options.labels');
     });
     images.dispose();
+  });
+});
+
+describeOnBackends('deepFool with one candidate class', () => {
+  it('steps to the boundary of the top other class only, and works on two-class models', async () => {
+    const linear = createLinearModel();
+    const values = linearValues(2);
+    const images = tf.tensor4d(values, [2, ...LINEAR_SHAPE]);
+    await expectNoLeak(async () => {
+      const expected: number[] = [];
+      for (let n = 0; n < 2; n++) {
+        const x = values.slice(n * LINEAR_PIXELS, (n + 1) * LINEAR_PIXELS);
+        const z = linearLogits(x);
+        const label = argmax(z);
+        // The one candidate is the highest other logit, nearest or not.
+        const k = argmax(z.map((value, c) => (c === label ? Number.NEGATIVE_INFINITY : value)));
+        const w = weightColumn(k).map((value, p) => value - (weightColumn(label)[p] as number));
+        const norm = Math.hypot(...w);
+        const distance = Math.abs((z[k] as number) - (z[label] as number)) / norm;
+        expected.push(...x.map((value, p) => value + ((distance + 1e-4) * (w[p] as number)) / norm));
+      }
+      const adversarial = await deepFool(linear.classifier, images, {
+        maxIterations: 1,
+        overshoot: 0,
+        numCandidates: 1,
+      });
+      await expectTensorsClose(adversarial, expected);
+      adversarial.dispose();
+      // A two-class model has one candidate whatever is asked (tf.oneHot refused depth 1 before).
+      const twoClass = fromFunction(
+        (x) => tf.slice(linear.classifier.logits(x), [0, 0], [-1, 2]) as tf.Tensor2D,
+        {
+          inputShape: LINEAR_SHAPE,
+          numClasses: 2,
+        },
+      );
+      const flipped = await deepFool(twoClass, images);
+      const predicted = tf.tidy(() => tf.argMax(twoClass.logits(flipped), 1));
+      const clean = tf.tidy(() => tf.argMax(twoClass.logits(images), 1));
+      const [after, before] = [Array.from(await predicted.data()), Array.from(await clean.data())];
+      expect(after.map((value, i) => value !== before[i])).toEqual([true, true]);
+      tf.dispose([flipped, predicted, clean]);
+      await expectInvalidArgument(
+        deepFool(linear.classifier, images, { numCandidates: 0 }),
+        'options.numCandidates',
+      );
+    });
+    images.dispose();
+    linear.dispose();
   });
 });
 

@@ -1,5 +1,11 @@
-import { explainGradientError, type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
+import {
+  explainGradientError,
+  gradientScope,
+  type ImageClassifier,
+  InvalidArgumentError,
+} from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { assertAllowNonFinite, assertFiniteRows, type FiniteOptions, nonFiniteRows } from './internal/finite';
 import { clipToPixels, l2Norms } from './internal/projection';
 import { type AttackStep, type StepOptions, throwIfAborted, yieldToEventLoop } from './internal/steps';
 import { resolveAttackTargets } from './internal/targets';
@@ -8,18 +14,20 @@ import {
   assertInteger,
   assertNonNegative,
   assertSignal,
+  assertStepCount,
   checkClassList,
 } from './internal/validate';
 
 /** Options for {@link deepFool}. */
-export interface DeepFoolOptions extends StepOptions<AttackStep> {
+export interface DeepFoolOptions extends StepOptions<AttackStep>, FiniteOptions {
   /** The true class of each image. Default: the clean prediction. */
   labels?: readonly number[];
-  /** Iterations at most. Default `50` (Foolbox, torchattacks). */
+  /** Iterations at most, an integer in `[0, 100000]`. Default `50` (Foolbox, torchattacks). */
   maxIterations?: number;
   /**
    * How many other classes are candidates for the nearest boundary: the ones with the highest clean
-   * logits. Default `9` (Foolbox's 10 candidates counting the label); one backward pass each per iteration.
+   * logits; an integer ≥ 1, at most `numClasses − 1` are used. Default `9` (Foolbox's 10 candidates
+   * counting the label); one backward pass each per iteration.
    */
   numCandidates?: number;
   /** The total perturbation is scaled by `1 + overshoot` to cross the boundary. Default `0.02` (the paper). */
@@ -52,7 +60,7 @@ export async function deepFool(
 ): Promise<tf.Tensor4D> {
   const { maxIterations = 50, overshoot = 0.02, onStep, signal } = options;
   const requested = options.numCandidates ?? 9;
-  assertInteger(maxIterations, 'options.maxIterations', 0);
+  assertStepCount(maxIterations, 'options.maxIterations', 0);
   assertInteger(requested, 'options.numCandidates', 1);
   assertNonNegative(overshoot, 'options.overshoot');
   assertSignal(signal);
@@ -61,7 +69,9 @@ export async function deepFool(
     throw new InvalidArgumentError('model', 'a classifier with at least two classes', '1 class');
   }
   const numCandidates = Math.min(requested, model.numClasses - 1);
+  assertAllowNonFinite(options);
   const { labels } = await resolveAttackTargets(model, images, {
+    ...(options.allowNonFinite === undefined ? {} : { allowNonFinite: options.allowNonFinite }),
     ...(options.labels === undefined
       ? {}
       : { labels: checkClassList(options.labels, images.shape[0], model.numClasses, 'options.labels') }),
@@ -69,15 +79,17 @@ export async function deepFool(
   const batch = images.shape[0];
   const labelTensor = tf.tensor1d(labels, 'int32');
   // Candidate classes: the highest clean logits other than the label, [N, numCandidates].
-  const candidates = tf.tidy(() => {
-    const logits = model.logits(images);
-    const masked = tf.where(
-      tf.cast(tf.oneHot(labelTensor, model.numClasses), 'bool'),
-      tf.fill(logits.shape, Number.NEGATIVE_INFINITY),
-      logits,
-    );
-    return tf.topk(masked, numCandidates).indices;
-  });
+  const candidates = disposeOnThrow(labelTensor, () =>
+    tf.tidy(() => {
+      const logits = model.logits(images);
+      const masked = tf.where(
+        tf.cast(tf.oneHot(labelTensor, model.numClasses), 'bool'),
+        tf.fill(logits.shape, Number.NEGATIVE_INFINITY),
+        logits,
+      );
+      return tf.topk(masked, numCandidates).indices;
+    }),
+  );
   const candidateColumns = tf.tidy(() =>
     tf.unstack(candidates, 1).map((column) => tf.oneHot(column, model.numClasses)),
   );
@@ -88,43 +100,53 @@ export async function deepFool(
   try {
     for (let step = 0; step <= maxIterations; step++) {
       throwIfAborted(signal);
-      const stillCorrect = tf.tidy(() =>
-        tf.cast(tf.equal(tf.argMax(model.logits(current), 1), labelTensor), 'float32'),
-      );
-      const active = Array.from(await stillCorrect.data());
+      const stillCorrect = tf.tidy(() => {
+        const logits = model.logits(current);
+        return tf.concat([
+          tf.cast(tf.equal(tf.argMax(logits, 1), labelTensor), 'float32'),
+          nonFiniteRows(logits),
+        ]);
+      });
+      const read = Array.from(await stillCorrect.data());
       stillCorrect.dispose();
+      assertFiniteRows(read.slice(batch), options);
+      const active = read.slice(0, batch);
       if (step === maxIterations || active.every((value) => value === 0)) break;
       const previousTotal = total;
       const previous = current;
-      [total, current] = tf.tidy(() => {
-        const logits = model.logits(previous);
-        const differences: tf.Tensor1D[] = [];
-        const gradients: tf.Tensor4D[] = [];
-        for (const column of candidateColumns) {
-          const direction = tf.sub(column, labelMask);
-          differences.push(tf.sum(tf.mul(logits, direction), 1) as tf.Tensor1D);
-          gradients.push(
-            tf.grad((x: tf.Tensor) => tf.sum(tf.mul(model.logits(x as tf.Tensor4D), direction)))(
-              previous,
-            ) as tf.Tensor4D,
-          );
-        }
-        const f = tf.stack(differences, 1); // [N, K]
-        const w = tf.stack(gradients, 1); // [N, K, H, W, C]
-        const wNorms = tf.stack(
-          gradients.map((g) => tf.reshape(l2Norms(g), [batch])),
-          1,
-        ); // [N, K]
-        const safeNorms = tf.maximum(wNorms, 1e-12);
-        const distance = tf.div(tf.abs(f), safeNorms);
-        const nearest = tf.oneHot(tf.argMin(distance, 1), numCandidates); // [N, K]
-        const pick = (t: tf.Tensor) => tf.sum(tf.mul(t, nearest), 1); // [N]
-        const coefficient = tf.div(tf.add(pick(distance), 1e-4), pick(safeNorms)); // (|f|+1e-4)/‖w‖²·‖w‖
-        const direction = tf.sum(tf.mul(w, tf.reshape(nearest, [batch, numCandidates, 1, 1, 1])), 1);
-        const scale = tf.reshape(tf.mul(tf.tensor1d(active), coefficient), [batch, 1, 1, 1]);
-        const nextTotal = tf.add(previousTotal, tf.mul(direction, scale)) as tf.Tensor4D;
-        return [nextTotal, clipToPixels(tf.add(images, tf.mul(1 + overshoot, nextTotal)))];
-      });
+      [total, current] = gradientScope(() =>
+        tf.tidy(() => {
+          const logits = model.logits(previous);
+          const differences: tf.Tensor1D[] = [];
+          const gradients: tf.Tensor4D[] = [];
+          for (const column of candidateColumns) {
+            const direction = tf.sub(column, labelMask);
+            differences.push(tf.sum(tf.mul(logits, direction), 1) as tf.Tensor1D);
+            gradients.push(
+              tf.grad((x: tf.Tensor) => tf.sum(tf.mul(model.logits(x as tf.Tensor4D), direction)))(
+                previous,
+              ) as tf.Tensor4D,
+            );
+          }
+          const f = tf.stack(differences, 1); // [N, K]
+          const w = tf.stack(gradients, 1); // [N, K, H, W, C]
+          const wNorms = tf.stack(
+            gradients.map((g) => tf.reshape(l2Norms(g), [batch])),
+            1,
+          ); // [N, K]
+          const safeNorms = tf.maximum(wNorms, 1e-12);
+          const distance = tf.div(tf.abs(f), safeNorms);
+          // tf.oneHot needs a depth of 2 or more; with one candidate it is the nearest.
+          const nearest =
+            numCandidates === 1 ? tf.onesLike(distance) : tf.oneHot(tf.argMin(distance, 1), numCandidates); // [N, K]
+          const pick = (t: tf.Tensor) => tf.sum(tf.mul(t, nearest), 1); // [N]
+          const coefficient = tf.div(tf.add(pick(distance), 1e-4), pick(safeNorms)); // (|f|+1e-4)/‖w‖²·‖w‖
+          const direction = tf.sum(tf.mul(w, tf.reshape(nearest, [batch, numCandidates, 1, 1, 1])), 1);
+          const scale = tf.reshape(tf.mul(tf.tensor1d(active), coefficient), [batch, 1, 1, 1]);
+          const nextTotal = tf.add(previousTotal, tf.mul(direction, scale)) as tf.Tensor4D;
+          return [nextTotal, clipToPixels(tf.add(images, tf.mul(1 + overshoot, nextTotal)))];
+        }),
+      );
       tf.dispose([previousTotal, previous]);
       await onStep?.({ step: step + 1, numSteps: maxIterations, images: current });
       await yieldToEventLoop();
@@ -137,4 +159,14 @@ export async function deepFool(
   total.dispose();
   cleanup();
   return current;
+}
+
+/** Runs `run`; when it throws, disposes `owned` first. */
+function disposeOnThrow<T>(owned: tf.Tensor, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    owned.dispose();
+    throw error;
+  }
 }

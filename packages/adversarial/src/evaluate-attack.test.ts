@@ -1,3 +1,4 @@
+import { fromFunction, InvalidArgumentError, NetlensError } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak } from '@netlens/backends/testing';
 import { mnistClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -110,6 +111,127 @@ describeOnBackends('evaluateAttack', () => {
         evaluateAttack(model, 'fgsm' as unknown as AttackFunction, images, [0, 1, 2], { epsilons: [0.1] }),
         'attack',
       );
+    });
+  });
+});
+
+describeOnBackends('evaluateAttack with attacks that misbehave', () => {
+  let linear: ReturnType<typeof createLinearModel>;
+  let images: tf.Tensor4D;
+  const values = linearValues(3);
+  const clean = [0, 1, 2].map((n) =>
+    argmax(linearLogits(values.slice(n * LINEAR_PIXELS, (n + 1) * LINEAR_PIXELS))),
+  );
+  beforeAll(() => {
+    linear = createLinearModel();
+    images = tf.tensor4d(values, [3, ...LINEAR_SHAPE]);
+  });
+  afterAll(() => {
+    linear.dispose();
+    images.dispose();
+  });
+
+  it("an identity attack leaves the caller's images alive and fails everywhere with zero distances", async () => {
+    const identity: AttackFunction = async (_model, x) => x;
+    await expectNoLeak(async () => {
+      const { cleanAccuracy, results } = await evaluateAttack(linear.classifier, identity, images, clean, {
+        epsilons: [0, 0.1],
+      });
+      expect(cleanAccuracy).toBe(1);
+      for (const result of results) {
+        expect(result.successRate).toBe(0);
+        expect(result.robustAccuracy).toBe(1);
+        expect(result.examples.map((example) => [example.l0, example.l2, example.linf])).toEqual([
+          [0, 0, 0],
+          [0, 0, 0],
+          [0, 0, 0],
+        ]);
+      }
+    });
+    expect(images.isDisposed).toBe(false);
+    // Still readable: the evaluation disposed nothing of the caller's.
+    expect(Array.from(await images.data())).toEqual(Array.from(Float32Array.from(values)));
+  });
+
+  it('names the attack when its output has the wrong batch size, shape, dtype or range, or is disposed', async () => {
+    const returning =
+      (make: (x: tf.Tensor4D) => tf.Tensor): AttackFunction =>
+      async (_model, x) =>
+        make(x) as tf.Tensor4D;
+    const cases: [string, AttackFunction, RegExp][] = [
+      ['batch', returning((x) => tf.slice(x, [0, 0, 0, 0], [2, -1, -1, -1])), /shape \[2,2,2,3\]/],
+      ['rank', returning((x) => tf.reshape(x, [3, 12])), /shape \[3,12\]/],
+      ['dtype', returning((x) => tf.cast(x, 'int32')), /dtype int32/],
+      ['range', returning((x) => tf.add(x, 0.5)), /values in \[0\.8/],
+      ['NaN', returning((x) => tf.mul(x, Number.NaN)), /NaN/],
+      [
+        'disposed',
+        returning((x) => {
+          const copy = tf.clone(x);
+          copy.dispose();
+          return copy;
+        }),
+        /disposed/,
+      ],
+      ['not a tensor', (async () => [1, 2, 3]) as unknown as AttackFunction, /type object/],
+    ];
+    for (const [label, attack, received] of cases) {
+      await expectNoLeak(async () => {
+        const error = await evaluateAttack(linear.classifier, attack, images, clean, {
+          epsilons: [0.1],
+        }).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error, label).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).argument, label).toBe('attack');
+        expect((error as InvalidArgumentError).received, label).toMatch(received);
+      });
+    }
+    expect(images.isDisposed).toBe(false);
+  });
+
+  it('reports each ε through onStep and stops at the next ε when the signal aborts', async () => {
+    const controller = new AbortController();
+    const seen: [number, number, number][] = [];
+    const attack: AttackFunction = async (_model, x, { epsilon, signal }) => {
+      expect(signal).toBe(controller.signal);
+      return tf.tidy(() => tf.clipByValue(tf.add(x, epsilon), 0, 1) as tf.Tensor4D);
+    };
+    await expectNoLeak(async () => {
+      const error = await evaluateAttack(linear.classifier, attack, images, clean, {
+        epsilons: [0, 0.01, 0.02],
+        signal: controller.signal,
+        onStep: ({ step, numSteps, result }) => {
+          seen.push([step, numSteps, result.epsilon]);
+          if (step === 2) controller.abort();
+        },
+      }).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(NetlensError);
+      expect((error as NetlensError).code).toBe('ABORTED');
+    });
+    expect(seen).toEqual([
+      [1, 3, 0],
+      [2, 3, 0.01],
+    ]);
+  });
+
+  it('refuses a model whose logits are NaN, unless allowNonFinite', async () => {
+    const nan = fromFunction((x) => tf.mul(linear.classifier.logits(x), Number.NaN) as tf.Tensor2D, {
+      inputShape: LINEAR_SHAPE,
+      numClasses: 3,
+    });
+    await expectNoLeak(async () => {
+      await expectInvalidArgument(evaluateAttack(nan, fgsm, images, clean, { epsilons: [0.1] }), 'model');
+      // Allowed, the evaluation runs to the end (what it reports is then the caller's to judge).
+      const { results } = await evaluateAttack(nan, fgsm, images, clean, {
+        epsilons: [0.1],
+        allowNonFinite: true,
+      });
+      expect(results).toHaveLength(1);
     });
   });
 });

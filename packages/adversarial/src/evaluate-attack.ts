@@ -1,22 +1,36 @@
 import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { assertAllowNonFinite, assertFiniteRows, type FiniteOptions, nonFiniteRows } from './internal/finite';
+import { throwIfAborted, yieldToEventLoop } from './internal/steps';
 import type { AttackTarget } from './internal/targets';
 import { resolveAttackTargets } from './internal/targets';
-import { assertAttackImages, assertNonNegative, checkClassList } from './internal/validate';
+import { assertAttackImages, assertNonNegative, assertSignal, checkClassList } from './internal/validate';
 
 /**
- * What {@link evaluateAttack} runs per ε: any attack taking `{ epsilon, labels, target }`, such as
- * `fgsm`, `bim`, `pgd` or `mifgsm` themselves, or a closure fixing other options. Minimal-perturbation
- * attacks (`deepFool`, `carliniWagnerL2`) ignore ε; their examples count at an ε only within the norm.
+ * What {@link evaluateAttack} runs per ε: any attack taking `{ epsilon, labels, target, signal }`,
+ * such as `fgsm`, `bim`, `pgd` or `mifgsm` themselves, or a closure fixing other options.
+ * Minimal-perturbation attacks (`deepFool`, `carliniWagnerL2`) ignore ε; their examples count at an ε
+ * only within the norm. It must resolve to new float32 images of the input's shape in `[0, 1]`
+ * (which {@link evaluateAttack} disposes), or to its input itself (which it leaves alone).
  */
 export type AttackFunction = (
   model: ImageClassifier,
   images: tf.Tensor4D,
-  options: { epsilon: number; labels: readonly number[]; target?: AttackTarget },
+  options: { epsilon: number; labels: readonly number[]; target?: AttackTarget; signal?: AbortSignal },
 ) => Promise<tf.Tensor4D>;
 
+/** What `onStep` of {@link evaluateAttack} receives after each ε. */
+export interface EvaluationStep {
+  /** ε values done so far, from 1. */
+  step: number;
+  /** The number of ε values. */
+  numSteps: number;
+  /** The outcome at the ε just evaluated. */
+  result: EpsilonResult;
+}
+
 /** Options for {@link evaluateAttack}. */
-export interface EvaluateAttackOptions {
+export interface EvaluateAttackOptions extends FiniteOptions {
   /** The ε grid, in pixel units; one attack run each. Required, non-empty, each ≥ 0. */
   epsilons: readonly number[];
   /** Passed to the attack; success then means reaching the target. Default `'untargeted'` (misclassification). */
@@ -28,6 +42,13 @@ export interface EvaluateAttackOptions {
    * Default `'linf'`; use `'l2'` for L2 attacks.
    */
   norm?: 'linf' | 'l2';
+  /** Called after each ε with its result; awaited when it returns a promise. */
+  onStep?: (step: EvaluationStep) => void | Promise<void>;
+  /**
+   * Stops the evaluation before its next ε (and is passed to the attack, which may stop sooner); it
+   * then rejects with a `NetlensError` of code `'ABORTED'`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Mean and median of a distance over the successful adversarial examples (`NaN` when none). */
@@ -85,6 +106,28 @@ export interface AttackEvaluation {
   results: EpsilonResult[];
 }
 
+/** Checks that an attack resolved to live float32 images of the input's shape. */
+function assertAttackOutput(adversarial: unknown, images: tf.Tensor4D): asserts adversarial is tf.Tensor4D {
+  const expected = `a function resolving to float32 images of shape [${images.shape}]`;
+  if (!(adversarial instanceof tf.Tensor)) {
+    throw new InvalidArgumentError(
+      'attack',
+      expected,
+      `an output of type ${adversarial === null ? 'null' : typeof adversarial}`,
+    );
+  }
+  if (adversarial.isDisposed) throw new InvalidArgumentError('attack', expected, 'a disposed tensor');
+  if (adversarial.dtype !== 'float32') {
+    throw new InvalidArgumentError('attack', expected, `an output of dtype ${adversarial.dtype}`);
+  }
+  if (
+    adversarial.rank !== 4 ||
+    (adversarial.shape as number[]).some((size: number, axis: number) => size !== images.shape[axis])
+  ) {
+    throw new InvalidArgumentError('attack', expected, `an output of shape [${adversarial.shape}]`);
+  }
+}
+
 function summary(values: number[]): DistanceSummary {
   if (values.length === 0) return { mean: Number.NaN, median: Number.NaN };
   const sorted = [...values].sort((a, b) => a - b);
@@ -114,9 +157,11 @@ function summary(values: number[]): DistanceSummary {
  * @param attack - the attack to run per ε.
  * @param images - `[N, H, W, C]` float32 pixels in `[0, 1]`.
  * @param labels - the true class of each image.
- * @param options - the ε grid, target, seed and norm.
+ * @param options - the ε grid, target, seed, norm, `onStep` and `signal`.
  * @returns the clean accuracy and one result per ε (plain numbers; no tensors to dispose).
- * @throws InvalidArgumentError for invalid images, labels or ε.
+ * @throws InvalidArgumentError for invalid images, labels or ε, for non-finite logits, and naming
+ * `attack` when an attack's output is not float32 images of the input's shape in `[0, 1]`.
+ * @throws NetlensError `'ABORTED'` when `signal` aborts.
  */
 export async function evaluateAttack(
   model: ImageClassifier,
@@ -136,6 +181,12 @@ export async function evaluateAttack(
   if (norm !== 'linf' && norm !== 'l2') {
     throw new InvalidArgumentError('options.norm', "'linf' or 'l2'", String(norm));
   }
+  const { onStep, signal } = options;
+  if (onStep !== undefined && typeof onStep !== 'function') {
+    throw new InvalidArgumentError('options.onStep', 'a function', typeof onStep);
+  }
+  assertSignal(signal);
+  assertAllowNonFinite(options);
   await assertAttackImages(images, model);
   const batch = images.shape[0];
   const trueLabels = checkClassList(labels, batch, model.numClasses, 'labels');
@@ -143,31 +194,62 @@ export async function evaluateAttack(
     labels: trueLabels,
     target: options.target ?? 'untargeted',
     seed: options.seed ?? 0,
+    ...(options.allowNonFinite === undefined ? {} : { allowNonFinite: options.allowNonFinite }),
   });
-  const cleanPredicted = tf.tidy(() => tf.argMax(model.logits(images), 1));
-  const clean = Array.from(await cleanPredicted.data());
+  const cleanPredicted = tf.tidy(() => {
+    const logits = model.logits(images);
+    return tf.concat([tf.cast(tf.argMax(logits, 1), 'float32'), nonFiniteRows(logits)]);
+  });
+  const cleanRead = Array.from(await cleanPredicted.data());
   cleanPredicted.dispose();
+  assertFiniteRows(cleanRead.slice(batch), options);
+  const clean = cleanRead.slice(0, batch);
   const correct = clean.map((value, i) => value === trueLabels[i]);
 
   const results: EpsilonResult[] = [];
-  for (const epsilon of epsilons) {
+  for (const [index, epsilon] of epsilons.entries()) {
+    throwIfAborted(signal);
     const adversarial = await attack(model, images, {
       epsilon,
       labels: trueLabels,
       ...(targets ? { target: targets } : {}),
+      ...(signal ? { signal } : {}),
     });
-    const packed = tf.tidy(() => {
-      const delta = tf.reshape(tf.sub(adversarial, images), [batch, -1]);
-      return tf.concat([
-        tf.cast(tf.argMax(model.logits(adversarial), 1), 'float32'),
-        tf.sum(tf.cast(tf.notEqual(delta, 0), 'float32'), 1),
-        tf.sqrt(tf.sum(tf.square(delta), 1)),
-        tf.max(tf.abs(delta), 1),
-      ]);
-    });
-    adversarial.dispose();
-    const values = Array.from(await packed.data());
-    packed.dispose();
+    // The attack's output is ours to free, unless it handed back the caller's images themselves.
+    const owned = adversarial !== images;
+    let values: number[];
+    try {
+      assertAttackOutput(adversarial, images);
+      const packed = tf.tidy(() => {
+        const delta = tf.reshape(tf.sub(adversarial, images), [batch, -1]);
+        const logits = model.logits(adversarial);
+        return tf.concat([
+          tf.cast(tf.argMax(logits, 1), 'float32'),
+          tf.sum(tf.cast(tf.notEqual(delta, 0), 'float32'), 1),
+          tf.sqrt(tf.sum(tf.square(delta), 1)),
+          tf.max(tf.abs(delta), 1),
+          nonFiniteRows(logits),
+          tf.stack([
+            tf.min(adversarial),
+            tf.max(adversarial),
+            tf.cast(tf.any(tf.isNaN(adversarial)), 'float32'),
+          ]),
+        ]);
+      });
+      values = Array.from(await packed.data());
+      packed.dispose();
+    } finally {
+      if (owned && adversarial instanceof tf.Tensor) adversarial.dispose();
+    }
+    const [low, high, hasNaN] = values.slice(5 * batch) as [number, number, number];
+    if (hasNaN || low < 0 || high > 1) {
+      throw new InvalidArgumentError(
+        'attack',
+        'a function resolving to images in [0, 1]',
+        `an output at ε = ${epsilon} with values in [${hasNaN ? 'NaN' : `${low}, ${high}`}]`,
+      );
+    }
+    assertFiniteRows(values.slice(4 * batch, 5 * batch), options);
     // Float32 rounding of x + ε − x may exceed ε by an ulp; allow for it.
     const slack = epsilon * 1e-5 + 1e-7;
     const misclassifiedWithin: boolean[] = [];
@@ -200,6 +282,9 @@ export async function evaluateAttack(
       linf: summary(successful.map((example) => example.linf)),
       examples,
     });
+    await onStep?.({ step: index + 1, numSteps: epsilons.length, result: results.at(-1) as EpsilonResult });
+    await yieldToEventLoop();
   }
+  throwIfAborted(signal);
   return { cleanAccuracy: correct.filter(Boolean).length / batch, results };
 }

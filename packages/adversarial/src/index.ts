@@ -12,11 +12,13 @@ export type {
   DistanceSummary,
   EpsilonResult,
   EvaluateAttackOptions,
+  EvaluationStep,
   ExampleResult,
 } from './evaluate-attack';
 export { evaluateAttack } from './evaluate-attack';
 export type { FgsmOptions } from './fgsm';
 export { fgsm } from './fgsm';
+export type { FiniteOptions } from './internal/finite';
 export type { PerturbationNorm } from './internal/projection';
 export type { AttackStep, StepOptions } from './internal/steps';
 export type { AttackTarget, AttackTargetOptions } from './internal/targets';

@@ -1,13 +1,14 @@
-import { explainGradientError, type ImageClassifier } from '@netlens/backends';
+import { explainGradientError, gradientScope, type ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { assertAllowNonFinite, assertFiniteRows, type FiniteOptions, nonFiniteRows } from './internal/finite';
 import { clipToPixels, normalizeL2 } from './internal/projection';
 import { type AttackStep, type StepOptions, throwIfAborted, yieldToEventLoop } from './internal/steps';
 import { type AttackTarget, resolveAttackTargets } from './internal/targets';
 import {
   assertAttackImages,
-  assertInteger,
   assertNonNegative,
   assertSignal,
+  assertStepCount,
   checkClassList,
 } from './internal/validate';
 
@@ -20,7 +21,7 @@ export interface FoolingStep extends AttackStep {
 }
 
 /** Options for {@link makeFoolingImage}. */
-export interface FoolingImageOptions extends StepOptions<FoolingStep> {
+export interface FoolingImageOptions extends StepOptions<FoolingStep>, FiniteOptions {
   /**
    * The class each image must be classified as: one class for all, one per image, `'leastLikely'`
    * or `'randomOther'` (relative to `labels`, seeded by `seed`). Required.
@@ -32,7 +33,7 @@ export interface FoolingImageOptions extends StepOptions<FoolingStep> {
   seed?: number;
   /** L2 length of each step in pixel units, `dX = learningRate · g / ‖g‖₂`. Default `1` (CS231n). */
   learningRate?: number;
-  /** Iterations at most. Default `100` (CS231n). */
+  /** Iterations at most, an integer in `[0, 100000]`. Default `100` (CS231n). */
   maxIterations?: number;
 }
 
@@ -76,8 +77,9 @@ export async function makeFoolingImage(
 ): Promise<FoolingImageResult> {
   const { learningRate = 1, maxIterations = 100, onStep, signal } = options ?? {};
   assertNonNegative(learningRate, 'options.learningRate', true);
-  assertInteger(maxIterations, 'options.maxIterations', 0);
+  assertStepCount(maxIterations, 'options.maxIterations', 0);
   assertSignal(signal);
+  assertAllowNonFinite(options);
   await assertAttackImages(images, model);
   const batch = images.shape[0];
   const { target } = options ?? {};
@@ -104,33 +106,46 @@ export async function makeFoolingImage(
       // The gradient's forward pass runs in the engine's own scope; keep its logits for the predictions.
       let logits: tf.Tensor2D | undefined;
       let next: tf.Tensor4D;
-      let predicted: tf.Tensor1D;
+      let predicted: tf.Tensor;
       try {
         // One tidy per iteration: predictions and update from one forward and backward pass. Images
         // classified as their target now, or earlier, are left unchanged.
-        [next, predicted] = tf.tidy(() => {
-          if (last) return [tf.clone(previous), tf.argMax(model.logits(previous), 1) as tf.Tensor1D];
-          const gradient = tf.grad((x: tf.Tensor) => {
-            const scores = model.logits(x as tf.Tensor4D);
-            logits = tf.keep(scores);
-            return tf.sum(tf.mul(scores, targetMask));
-          })(previous) as tf.Tensor4D;
-          const predictedNow = tf.argMax(logits as tf.Tensor2D, 1) as tf.Tensor1D;
-          const waiting = tf.tensor1d(success.map((done) => (done ? 0 : 1)));
-          const active = tf.mul(waiting, tf.cast(tf.notEqual(predictedNow, targetTensor), 'float32'));
-          const update = tf.mul(
-            tf.reshape(active, [batch, 1, 1, 1]),
-            tf.mul(learningRate, normalizeL2(gradient)),
-          );
-          return [clipToPixels(tf.add(previous, update) as tf.Tensor4D), predictedNow];
-        });
+        [next, predicted] = gradientScope(() =>
+          tf.tidy(() => {
+            if (last) {
+              const scores = model.logits(previous);
+              return [
+                tf.clone(previous),
+                tf.concat([tf.cast(tf.argMax(scores, 1), 'float32'), nonFiniteRows(scores)]),
+              ];
+            }
+            const gradient = tf.grad((x: tf.Tensor) => {
+              const scores = model.logits(x as tf.Tensor4D);
+              logits = tf.keep(scores);
+              return tf.sum(tf.mul(scores, targetMask));
+            })(previous) as tf.Tensor4D;
+            const predictedNow = tf.argMax(logits as tf.Tensor2D, 1) as tf.Tensor1D;
+            const waiting = tf.tensor1d(success.map((done) => (done ? 0 : 1)));
+            const active = tf.mul(waiting, tf.cast(tf.notEqual(predictedNow, targetTensor), 'float32'));
+            const update = tf.mul(
+              tf.reshape(active, [batch, 1, 1, 1]),
+              tf.mul(learningRate, normalizeL2(gradient)),
+            );
+            return [
+              clipToPixels(tf.add(previous, update) as tf.Tensor4D),
+              tf.concat([tf.cast(predictedNow, 'float32'), nonFiniteRows(logits as tf.Tensor2D)]),
+            ];
+          }),
+        );
       } finally {
         (logits as tf.Tensor2D | undefined)?.dispose();
       }
       current = next;
       previous.dispose();
-      const predictions = Array.from(await predicted.data());
+      const read = Array.from(await predicted.data());
       predicted.dispose();
+      assertFiniteRows(read.slice(batch), options);
+      const predictions = read.slice(0, batch);
       let fooled = 0;
       for (let i = 0; i < batch; i++) {
         if (!success[i] && predictions[i] === chosen[i]) {

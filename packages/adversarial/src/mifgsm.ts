@@ -4,7 +4,7 @@ import { attackGradient } from './internal/loss';
 import { projectToBall } from './internal/projection';
 import { type AttackStep, runSteps, type StepOptions } from './internal/steps';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
-import { assertAttackImages, assertInteger, assertNonNegative, assertSignal } from './internal/validate';
+import { assertAttackImages, assertNonNegative, assertSignal, assertStepCount } from './internal/validate';
 
 /** Options for {@link mifgsm}. */
 export interface MifgsmOptions extends AttackTargetOptions, StepOptions<AttackStep> {
@@ -12,7 +12,7 @@ export interface MifgsmOptions extends AttackTargetOptions, StepOptions<AttackSt
   epsilon?: number;
   /** Size of each signed step. Default `epsilon / 4` (`2/255` at the default ε, as torchattacks). */
   stepSize?: number;
-  /** Number of steps. Default `10` (torchattacks). */
+  /** Number of steps, an integer in `[0, 100000]`. Default `10` (torchattacks). */
   numSteps?: number;
   /** Momentum decay μ. Default `1` (Dong et al., torchattacks). */
   decay?: number;
@@ -43,7 +43,7 @@ export async function mifgsm(
   assertNonNegative(epsilon, 'options.epsilon');
   const stepSize = options.stepSize ?? epsilon / 4;
   assertNonNegative(stepSize, 'options.stepSize');
-  assertInteger(numSteps, 'options.numSteps', 0);
+  assertStepCount(numSteps, 'options.numSteps', 0);
   assertNonNegative(decay, 'options.decay');
   assertSignal(options.signal);
   await assertAttackImages(images, model);

@@ -4,7 +4,7 @@ import { projectedStep } from './internal/iterative';
 import { type PerturbationNorm, randomStart } from './internal/projection';
 import { type AttackStep, runSteps, type StepOptions } from './internal/steps';
 import { type AttackTargetOptions, resolveAttackTargets } from './internal/targets';
-import { assertAttackImages, assertInteger, assertNonNegative, assertSignal } from './internal/validate';
+import { assertAttackImages, assertNonNegative, assertSignal, assertStepCount } from './internal/validate';
 
 /** Options for {@link pgd}. */
 export interface PgdOptions extends AttackTargetOptions, StepOptions<AttackStep> {
@@ -14,7 +14,7 @@ export interface PgdOptions extends AttackTargetOptions, StepOptions<AttackStep>
   epsilon?: number;
   /** Size of each step. Default `epsilon / 4` for L∞ and `epsilon / 5` for L2 (torchattacks: `2/255`, `0.2`). */
   stepSize?: number;
-  /** Number of steps. Default `10` (torchattacks). */
+  /** Number of steps, an integer in `[0, 100000]`. Default `10` (torchattacks). */
   numSteps?: number;
   /**
    * Start from a seeded random point of the ε-ball (uniform per value for L∞; a random direction
@@ -53,7 +53,7 @@ export async function pgd(
   assertNonNegative(epsilon, 'options.epsilon');
   const stepSize = options.stepSize ?? (norm === 'linf' ? epsilon / 4 : epsilon / 5);
   assertNonNegative(stepSize, 'options.stepSize');
-  assertInteger(numSteps, 'options.numSteps', 0);
+  assertStepCount(numSteps, 'options.numSteps', 0);
   assertSignal(options.signal);
   await assertAttackImages(images, model);
   const resolved = await resolveAttackTargets(model, images, options);

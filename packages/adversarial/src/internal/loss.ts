@@ -1,4 +1,4 @@
-import { explainGradientError, type ImageClassifier } from '@netlens/backends';
+import { explainGradientError, gradientScope, type ImageClassifier } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedTargets } from './targets';
 
@@ -43,11 +43,13 @@ export function attackGradient(
   { labels, targets }: ResolvedTargets,
 ): tf.Tensor4D {
   try {
-    return tf.tidy(() =>
-      tf.grad((x: tf.Tensor) => {
-        const loss = tf.sum(crossEntropy(model.logits(x as tf.Tensor4D), targets ?? labels));
-        return targets ? tf.neg(loss) : loss;
-      })(images),
+    return gradientScope(() =>
+      tf.tidy(() =>
+        tf.grad((x: tf.Tensor) => {
+          const loss = tf.sum(crossEntropy(model.logits(x as tf.Tensor4D), targets ?? labels));
+          return targets ? tf.neg(loss) : loss;
+        })(images),
+      ),
     ) as tf.Tensor4D;
   } catch (error) {
     throw explainGradientError(error);

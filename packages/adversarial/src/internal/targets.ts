@@ -1,5 +1,6 @@
 import { type ImageClassifier, InvalidArgumentError, seededRandom } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { assertAllowNonFinite, assertFiniteRows, type FiniteOptions, nonFiniteRows } from './finite';
 import { checkClassList } from './validate';
 
 /**
@@ -10,7 +11,7 @@ import { checkClassList } from './validate';
 export type AttackTarget = 'untargeted' | 'leastLikely' | 'randomOther' | number | readonly number[];
 
 /** Options every attack accepts for choosing labels and targets. */
-export interface AttackTargetOptions {
+export interface AttackTargetOptions extends FiniteOptions {
   /**
    * The true class of each image. Untargeted attacks move away from it, and `'randomOther'` draws
    * among the other classes. Default: the model's prediction on the clean images.
@@ -30,15 +31,24 @@ export interface ResolvedTargets {
   targets: number[] | undefined;
 }
 
-async function cleanExtremes(model: ImageClassifier, images: tf.Tensor4D): Promise<[number[], number[]]> {
+async function cleanExtremes(
+  model: ImageClassifier,
+  images: tf.Tensor4D,
+  options: FiniteOptions,
+): Promise<[number[], number[]]> {
   const packed = tf.tidy(() => {
     const logits = model.logits(images);
-    return tf.stack([tf.argMax(logits, 1), tf.argMin(logits, 1)]);
+    return tf.stack([
+      tf.cast(tf.argMax(logits, 1), 'float32'),
+      tf.cast(tf.argMin(logits, 1), 'float32'),
+      nonFiniteRows(logits),
+    ]);
   });
   const values = Array.from(await packed.data());
   packed.dispose();
   const batch = images.shape[0];
-  return [values.slice(0, batch), values.slice(batch)];
+  assertFiniteRows(values.slice(2 * batch), options);
+  return [values.slice(0, batch), values.slice(batch, 2 * batch)];
 }
 
 /** Index `k` among the `numClasses − 1` classes other than `label`. */
@@ -49,7 +59,8 @@ function otherClass(label: number, draw: number, numClasses: number): number {
 
 /**
  * Resolves `labels` and `target` to class indices, validating lengths and ranges (one forward pass
- * of the clean images, read back once, when labels or `'leastLikely'` need it).
+ * of the clean images, read back once, when labels or `'leastLikely'` need it; that read also
+ * refuses non-finite logits unless `allowNonFinite`).
  * @param allowUntargeted - `false` for methods that need a target (fooling images).
  */
 export async function resolveAttackTargets(
@@ -73,6 +84,7 @@ export async function resolveAttackTargets(
     throw new InvalidArgumentError('options.target', expected, String(target));
   }
   if (!Number.isInteger(seed)) throw new InvalidArgumentError('options.seed', 'an integer', String(seed));
+  assertAllowNonFinite(options);
   const explicit =
     typeof target === 'number'
       ? checkClassList(new Array<number>(batch).fill(target), batch, model.numClasses, 'options.target')
@@ -87,7 +99,7 @@ export async function resolveAttackTargets(
     throw new InvalidArgumentError('options.target', 'a model with at least two classes', '1 class');
   }
   const needClean = given === undefined || target === 'leastLikely';
-  const [predicted, leastLikely] = needClean ? await cleanExtremes(model, images) : [[], []];
+  const [predicted, leastLikely] = needClean ? await cleanExtremes(model, images, options) : [[], []];
   const labels = given ?? predicted;
   if (target === 'untargeted') return { labels, targets: undefined };
   if (target === 'leastLikely') return { labels, targets: leastLikely };

@@ -19,6 +19,19 @@ export function assertInteger(value: unknown, argument: string, minimum = 1): as
   }
 }
 
+/**
+ * The most steps (iterations, search rounds) any attack accepts: far beyond every published
+ * setting (Carlini and Wagner use 10 000), small enough that a mistyped `1e9` fails at once.
+ */
+export const MAX_STEPS = 100_000;
+
+/** Checks that `value` is an integer in `[minimum, MAX_STEPS]`. */
+export function assertStepCount(value: unknown, argument: string, minimum = 1): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > MAX_STEPS) {
+    throw new InvalidArgumentError(argument, `an integer in [${minimum}, ${MAX_STEPS}]`, String(value));
+  }
+}
+
 /** Checks that `signal`, when given, is an `AbortSignal`-like object. */
 export function assertSignal(signal: unknown): void {
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || !('aborted' in signal))) {
