@@ -159,6 +159,18 @@ describe('loadClassifier over HTTP from hostile or broken servers', () => {
     }
   });
 
+  it("follows the same-origin server's redirect of a weight file (the server's choice, not model.json's)", async () => {
+    a.routes.set('/cdn/model.json', sendBody(probeModelJson(['weights.bin'])));
+    a.routes.set('/cdn/weights.bin', (_request, response) => {
+      response.writeHead(307, { location: `${b.url}/blobs/weights.bin` }).end();
+    });
+    b.routes.set('/blobs/weights.bin', sendBody(probeWeightBytes()));
+    reset();
+    await expectProbeLogits(`${a.url}/cdn/model.json`);
+    expect(a.requests).toEqual(['/cdn/model.json', '/cdn/weights.bin']);
+    expect(b.requests).toEqual(['/blobs/weights.bin']);
+  });
+
   it('checks every weight URL before requesting any: a later cross-origin group stops the first one too', async () => {
     const json = JSON.parse(probeModelJson(['weights.bin']));
     json.weightsManifest.push({ paths: [`${b.url}/more.bin`], weights: [] });
