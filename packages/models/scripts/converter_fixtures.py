@@ -35,7 +35,8 @@ activation module by an autograd Function with that backward.
     /usr/bin/python3 converter_fixtures.py --out DIR [--only mobilenet-v2|inception|keras]
     /usr/bin/python3 converter_fixtures.py --full-mobilenet-v2 DIR   # width 1.0, 224², 1000 classes
 
-`--full-mobilenet-v2` writes only the model (about 14 MB), for timing tests. `keras` writes the
+`--full-mobilenet-v2` writes the model (about 14 MB, 4 MiB shards as the converter cuts them) and
+one image's logits only, for timing tests. `keras` writes the
 weights of a small Keras-style network (`keras-weights.bin` + `keras-weights.json`, in tfjs-layers'
 `setWeights` order) and its references, for a LayersModel built in TypeScript.
 """
@@ -591,8 +592,18 @@ def main():
     torch.set_num_threads(1)
     if args.full_mobilenet_v2:
         model = build_mobilenet_v2(True, args.seed)
-        size = write_mobilenet_v2(model, args.full_mobilenet_v2, 224, 4 * 1024 * 1024)
-        print(json.dumps({'model': args.full_mobilenet_v2, 'gradcamLayer': size}))
+        layer = write_mobilenet_v2(model, args.full_mobilenet_v2, 224, 4 * 1024 * 1024)
+        # Logits only (one image): enough to show the real-sized graph computes what torch does.
+        pixels = pixel_batch(args.seed + 10, 224, batch=1)
+        results = {}
+        for dtype in (torch.float64, torch.float32):
+            with torch.no_grad():
+                nchw = to_minus_one_one(torch.from_numpy(pixels).to(dtype)).permute(0, 3, 1, 2)
+                results[dtype] = {'logits': model.to(dtype)(nchw)}
+        model.to(torch.float32)
+        results['targets'] = results[torch.float64]['logits'].argmax(dim=1)
+        write_references(os.path.join(args.full_mobilenet_v2, 'reference'), pixels, results,
+                         {'gradcamLayer': layer, 'preprocess': 'inception'})
         return
     if not args.out:
         parser.error('--out or --full-mobilenet-v2 is required')

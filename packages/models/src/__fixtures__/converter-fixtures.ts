@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
+import { expectAtFloat32Floor, type FloorComparison } from './float32-floor';
 
 /**
  * Converter-shaped fixtures written by `scripts/converter_fixtures.py`: two GraphModels in
@@ -20,7 +22,7 @@ export type ReferenceOutput = 'logits' | 'vanilla' | 'guided' | 'deconvnet' | 'g
 
 /** A fixture's references: the NHWC pixel batch, the targets and PyTorch's outputs for them. */
 export interface ConverterReference {
-  name: ConverterFixtureName;
+  name: ConverterFixtureName | 'mobilenet-v2-224';
   /** `model.json` of the GraphModel (absent for `keras`). */
   modelPath: string;
   /** Pixels in [0, 1], `[N, H, W, 3]`. */
@@ -38,8 +40,7 @@ export interface ConverterReference {
   floats(output: ReferenceOutput): Float32Array;
 }
 
-const folder = (name: ConverterFixtureName) =>
-  fileURLToPath(new URL(`./converter/${name}/`, import.meta.url));
+const folder = (name: ConverterFixtureName) => fileURLToPath(new URL(`./converter/${name}`, import.meta.url));
 
 const readFloats = (path: string) => {
   const bytes = readFileSync(path);
@@ -48,13 +49,16 @@ const readFloats = (path: string) => {
 
 /** Reads a fixture's reference folder. */
 export function converterReference(name: ConverterFixtureName): ConverterReference {
-  const root = folder(name);
-  const meta = JSON.parse(readFileSync(`${root}reference/reference.json`, 'utf8'));
-  const input = readFloats(`${root}reference/input.bin`);
+  return readReference(folder(name), name);
+}
+
+function readReference(root: string, name: ConverterReference['name']): ConverterReference {
+  const meta = JSON.parse(readFileSync(join(root, 'reference', 'reference.json'), 'utf8'));
+  const input = readFloats(join(root, 'reference', 'input.bin'));
   const size = Math.round(Math.sqrt(input.length / 3 / meta.targets.length));
   return {
     name,
-    modelPath: `${root}model.json`,
+    modelPath: join(root, 'model.json'),
     input,
     inputShape: [meta.targets.length, size, size, 3],
     targets: meta.targets,
@@ -62,63 +66,28 @@ export function converterReference(name: ConverterFixtureName): ConverterReferen
     preprocess: meta.preprocess,
     fp32Floor: meta.fp32Floor,
     shapes: meta.shapes,
-    floats: (output) => readFloats(`${root}reference/${output}.bin`),
+    floats: (output) => readFloats(join(root, 'reference', `${output}.bin`)),
   };
 }
 
 /**
- * How far a float32 implementation may be from the float64 reference: `FLOOR_FACTOR` times what
- * PyTorch's own float32 run misses by, but never below `MIN_RELATIVE` (a few float32 ulps of the
- * largest value: a floor measured near 1e-8 only says that torch's summation order was lucky).
- */
-export const FLOOR_FACTOR = 16;
-export const MIN_RELATIVE = 1e-6;
-
-/** max |actual − expected| / max |expected|, and where. */
-export function relativeError(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-): { error: number; index: number } {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] as number));
-  let error = 0;
-  let index = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const difference = Math.abs((actual[i] as number) - (expected[i] as number));
-    if (!(difference <= error)) {
-      error = difference;
-      index = i;
-    }
-  }
-  return { error: scale > 0 ? error / scale : error, index };
-}
-
-/**
- * Asserts `actual` equals the fixture's float64 `output` at the float32 floor (see
- * {@link FLOOR_FACTOR}) times `slack` (1 on cpu and wasm; GPU backends pass what their summation
- * order costs). Returns the relative error, for reports.
+ * Asserts `actual` equals the fixture's PyTorch float64 `output` at the float32 floor, with the
+ * project's shared rule (`expectAtFloat32Floor`: max |actual − exact| / max |exact| within
+ * `FLOAT32_FLOOR_FACTOR` times PyTorch's own float32 error on the same inputs). Returns the
+ * measured differences.
  */
 export async function expectAtFloor(
   actual: tf.Tensor,
   reference: ConverterReference,
   output: ReferenceOutput,
-  slack = 1,
-): Promise<number> {
+): Promise<FloorComparison> {
   expect(actual.shape).toEqual(reference.shapes[output]);
-  const expected = reference.floats(output);
-  const { error, index } = relativeError(await actual.data(), expected);
-  const bound = Math.max(FLOOR_FACTOR * reference.fp32Floor[output], MIN_RELATIVE) * slack;
-  if (process.env.NETLENS_PARITY_REPORT) {
-    console.info(
-      `parity ${tf.getBackend()} ${reference.name} ${output} ${error.toExponential(2)} (bound ${bound.toExponential(2)})`,
-    );
-  }
-  expect(
-    error,
-    `${output}: relative error ${error.toExponential(2)} at flat index ${index} (want ≤ ${bound.toExponential(2)}; ` +
-      `torch fp32 floor ${reference.fp32Floor[output].toExponential(2)})`,
-  ).toBeLessThanOrEqual(bound);
-  return error;
+  return expectAtFloat32Floor(
+    `${reference.name} ${output}`,
+    actual,
+    reference.floats(output),
+    reference.fp32Floor[output],
+  );
 }
 
 /**
@@ -130,9 +99,9 @@ export async function expectAtFloor(
 export function createKerasStyleModel(): tfl.Sequential {
   const root = folder('keras');
   const specs: { layer: string; shape: number[] }[] = JSON.parse(
-    readFileSync(`${root}keras-weights.json`, 'utf8'),
+    readFileSync(join(root, 'keras-weights.json'), 'utf8'),
   );
-  const bytes = readFloats(`${root}keras-weights.bin`);
+  const bytes = readFloats(join(root, 'keras-weights.bin'));
   const size = converterReference('keras').inputShape[1];
   const model = tfl.sequential({
     layers: [
@@ -175,20 +144,26 @@ export function createKerasStyleModel(): tfl.Sequential {
 }
 
 /**
- * Writes the real-sized MobileNetV2 (torchvision width 1.0, 224², 1000 classes, seeded, about 14 MB)
- * in the same converter format into `directory`, with the same script as the small fixtures (so
- * nothing that size is committed). Returns false when PyTorch is not installed here (CI has it).
+ * Writes the real-sized MobileNetV2 (torchvision width 1.0, 224², 1000 classes, seeded, about 14 MB in
+ * four 4 MiB shards) in the same converter format into `directory`, with the same script as the small
+ * fixtures (so nothing that size is committed), and PyTorch's logits for one image (`logits` only).
+ * Takes a few seconds. Returns undefined when PyTorch is not installed here (CI has it, and throws).
+ *
+ * ```ts
+ * const reference = writeFullMobileNetV2(await mkdtemp(join(tmpdir(), 'mobilenet-')));
+ * const classifier = await loadClassifier(reference.modelPath, { preprocess: 'inception' });
+ * ```
  */
-export function writeFullMobileNetV2(directory: string): boolean {
+export function writeFullMobileNetV2(directory: string): ConverterReference | undefined {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     if (process.env.CI === 'true') throw new Error('CI needs python3-torch for the full MobileNetV2 fixture');
-    return false;
+    return undefined;
   }
   const script = fileURLToPath(new URL('../../scripts/converter_fixtures.py', import.meta.url));
   const result = spawnSync('/usr/bin/python3', [script, '--full-mobilenet-v2', directory], {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`converter_fixtures.py failed:\n${result.stderr || result.error}`);
-  return true;
+  return readReference(directory, 'mobilenet-v2-224');
 }
