@@ -1,16 +1,9 @@
 import { fromFunction, InvalidArgumentError, NetlensError } from '@netlens/backends';
-import {
-  createTinyConvNet,
-  describeOnBackends,
-  expectNoLeak,
-  expectTensorsClose,
-  tinyImages,
-} from '@netlens/backends/testing';
+import { createTinyConvNet, describeOnBackends, expectNoLeak, tinyImages } from '@netlens/backends/testing';
 import { mnistClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClassVisualization } from './create-class-visualization';
-import { gaussianBlur } from './internal/gaussian-blur';
 
 describeOnBackends('createClassVisualization', ({ backend }) => {
   let tiny: ReturnType<typeof createTinyConvNet>;
@@ -19,42 +12,8 @@ describeOnBackends('createClassVisualization', ({ backend }) => {
   });
   afterAll(() => tiny.dispose());
 
-  it("takes CS231n's step: x ← blur(clamp(x + lr·g/‖g‖)), g = ∇(s_y − l2Reg·‖x − c‖²)", async () => {
-    await expectNoLeak(async () => {
-      const start = tinyImages(2, 5);
-      const [learningRate, l2Reg] = [0.8, 0.05];
-      const expected = tf.tidy(() => {
-        const gradient = tf.grad((x: tf.Tensor) => {
-          const scores = tf.sum(tf.mul(tiny.classifier.logits(x as tf.Tensor4D), tf.oneHot([1, 4], 5)), 1);
-          return tf.sub(tf.sum(scores), tf.mul(l2Reg, tf.sum(tf.square(tf.sub(x, 0.5)))));
-        })(start);
-        const norm = tf.sqrt(tf.sum(tf.square(gradient), [1, 2, 3], true));
-        const stepped = tf.clipByValue(
-          tf.add(start, tf.mul(learningRate, tf.div(gradient, norm))),
-          0,
-          1,
-        ) as tf.Tensor4D;
-        return gaussianBlur(stepped, 0.5);
-      });
-      const { image, objectives } = await createClassVisualization(tiny.classifier, [1, 4], {
-        numIterations: 1,
-        learningRate,
-        l2Reg,
-        l2Center: 0.5,
-        maxJitter: 0,
-        initialImage: start,
-      });
-      await expectTensorsClose(image, expected);
-      const logits = tiny.classifier.logits(start);
-      const [l1, l4] = [(await logits.array())[0]?.[1], (await logits.array())[1]?.[4]] as number[];
-      const penalty = tf.tidy(() => tf.sum(tf.square(tf.sub(start, 0.5)), [1, 2, 3]));
-      const [p0, p1] = Array.from(await penalty.data()) as number[];
-      expect(objectives).toHaveLength(1);
-      expect(objectives[0]?.[0]).toBeCloseTo((l1 as number) - l2Reg * (p0 as number), 3);
-      expect(objectives[0]?.[1]).toBeCloseTo((l4 as number) - l2Reg * (p1 as number), 3);
-      tf.dispose([start, expected, image, logits, penalty]);
-    });
-  });
+  // The step itself (jitter, normalised ascent on s_y − l2Reg·‖x − c‖², clamp, blur, objectives) is
+  // checked against CS231n's loop written in PyTorch, seed-matched, in squeezenet-parity.test.ts.
 
   it('leaves an image whose gradient is zero where it is (no NaN from the normalised step)', async () => {
     await expectNoLeak(async () => {

@@ -30,12 +30,12 @@ export interface FloorComparison {
  */
 export async function expectAtFloat32Floor(
   label: string,
-  actual: tf.Tensor,
-  exact: Float32Array,
+  actual: tf.Tensor | readonly number[],
+  exact: ArrayLike<number>,
   floor: number,
   factor = FLOAT32_FLOOR_FACTOR,
 ): Promise<FloorComparison> {
-  const values = await actual.data();
+  const values = actual instanceof tf.Tensor ? await actual.data() : actual;
   expect(values.length).toBe(exact.length);
   let maxAbs = 0;
   let range = 0;
