@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -332,6 +333,40 @@ describe('loadClassifier from hostile model folders', () => {
     });
     images.dispose();
     model.dispose();
+  });
+
+  it('refuses a weight file swapped for another (or for a link out) between its check and its read', async () => {
+    const half = probeWeightBytes();
+    for (const swap of ['file', 'link'] as const) {
+      const path = await folder(`swapped-${swap}`, probeModelJson(['a.bin', 'b.bin']), {
+        'a.bin': half.subarray(0, 20),
+        'b.bin': half.subarray(20),
+      });
+      const onProgress = (fraction: number) => {
+        // Called after a.bin is read, when b.bin has been checked but not read yet.
+        if (fraction !== 2 / 3) return;
+        if (swap === 'file') {
+          writeFileSync(join(path, 'other.bin'), half.subarray(20));
+          renameSync(join(path, 'other.bin'), join(path, 'b.bin'));
+        } else {
+          unlinkSync(join(path, 'b.bin'));
+          symlinkSync(secret, join(path, 'b.bin'));
+        }
+      };
+      const error = await loadError(loadClassifier(path, { onProgress }));
+      expect(error.code).toBe('MODEL_LOAD');
+      expect(error.message).toMatch(
+        swap === 'file' ? /b\.bin changed while the model was loaded/ : /b\.bin cannot be read/,
+      );
+      expectNothingDisclosed(error, secret);
+    }
+  });
+
+  it('refuses a manifest listing more than 4096 weight files before opening any', async () => {
+    const paths = Array.from({ length: 4097 }, (_, index) => `shard-${index}.bin`);
+    const path = await folder('many-files', probeModelJson(paths));
+    const error = await loadError(loadClassifier(path));
+    expect(error.message).toContain('it lists more than 4096 weight files');
   });
 
   it('refuses a model.json that is not JSON, naming it', async () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkManifest, loadLimits } from './limits';
-import { type OpenedWeightFile, openWeightFile, readExactly, readModelJsonText } from './model-folder';
+import { type CheckedWeightFile, checkWeightFile, readModelJsonText, readWeightFile } from './model-folder';
 import { artifactsFromModelJson, parseModelJson } from './model-json';
 import { checkWeightBytes } from './weight-bytes';
 
@@ -31,11 +31,6 @@ const throwIfAborted = (signal: AbortSignal | undefined, jsonPath: string) => {
     throw new NetlensError('ABORTED', `Loading ${jsonPath} was aborted.`, { cause: signal.reason });
   }
 };
-
-/** Closes every opened file, keeping the first error. */
-async function closeAll(files: readonly OpenedWeightFile[]): Promise<void> {
-  await Promise.allSettled(files.map((file) => file.handle.close()));
-}
 
 const WEIGHTS_FILE = 'weights.bin';
 
@@ -83,46 +78,42 @@ export async function loadFromFolder(
   const totalFiles = 1 + groups.reduce((sum, group) => sum + group.paths.length, 0);
   let filesRead = 1;
   options.onProgress?.(filesRead / totalFiles);
-  let bytesOpened = 0;
+  let bytesFound = 0;
   return artifactsFromModelJson(
     modelJson,
     groups,
     async (group) => {
-      const files: OpenedWeightFile[] = [];
-      try {
-        for (const name of group.paths) {
-          throwIfAborted(options.signal, jsonPath);
-          const file = await openWeightFile(folder, name, jsonPath);
-          files.push(file);
-          bytesOpened += file.size;
-          if (bytesOpened > limits.maxWeightBytes) {
-            throw new NetlensError(
-              'MODEL_LOAD',
-              `The weight files of ${jsonPath} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`,
-            );
-          }
+      const files: CheckedWeightFile[] = [];
+      for (const name of group.paths) {
+        throwIfAborted(options.signal, jsonPath);
+        const file = await checkWeightFile(folder, name, jsonPath);
+        files.push(file);
+        bytesFound += file.size;
+        if (bytesFound > limits.maxWeightBytes) {
+          throw new NetlensError(
+            'MODEL_LOAD',
+            `The weight files of ${jsonPath} hold more than ${limits.maxWeightBytes} bytes; raise options.maxWeightBytes if the model is really that large.`,
+          );
         }
-        // Sizes are checked with stat before a byte is read, so a wrong or hostile file costs nothing.
-        const where =
-          files.length === 1
-            ? `Weight file ${files[0]!.path}`
-            : `The weight files ${files.map((file) => file.path).join(', ')} (one group of ${jsonPath})`;
-        checkWeightBytes(
-          group.weights,
-          files.reduce((sum, file) => sum + file.size, 0),
-          where,
-        );
-        const parts: Uint8Array[] = [];
-        for (const file of files) {
-          throwIfAborted(options.signal, jsonPath);
-          parts.push(await readExactly(file, `Weight file ${file.path}`));
-          filesRead += 1;
-          options.onProgress?.(filesRead / totalFiles);
-        }
-        return parts;
-      } finally {
-        await closeAll(files);
       }
+      // Sizes are checked with stat before a byte is read, so a wrong or hostile file costs nothing.
+      const where =
+        files.length === 1
+          ? `Weight file ${files[0]?.path}`
+          : `The weight files ${files.map((file) => file.path).join(', ')} (one group of ${jsonPath})`;
+      checkWeightBytes(
+        group.weights,
+        files.reduce((sum, file) => sum + file.size, 0),
+        where,
+      );
+      const parts: Uint8Array[] = [];
+      for (const file of files) {
+        throwIfAborted(options.signal, jsonPath);
+        parts.push(await readWeightFile(file));
+        filesRead += 1;
+        options.onProgress?.(filesRead / totalFiles);
+      }
+      return parts;
     },
     (group) => `The weight files ${group.paths.join(', ')} (one group of ${jsonPath})`,
   );

@@ -13,6 +13,13 @@ export interface LoadLimits {
 export const DEFAULT_MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
 /** Default {@link LoadLimits.maxWeightBytes}: 1 GiB, four times VGG-16's weights. */
 export const DEFAULT_MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
+/**
+ * Most weight files one manifest may list: tfjs-converter writes 4 MiB shards, so 4096 of them hold
+ * 16 GiB, far past {@link DEFAULT_MAX_WEIGHT_BYTES}; more is a manifest built to exhaust file handles
+ * or requests.
+ */
+export const MAX_WEIGHT_FILES = 4096;
+
 /** Default limit on each HTTP request of a model load, with its body: 60 s. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -80,12 +87,15 @@ export function checkManifest(manifest: unknown, label: string, maxWeightBytes: 
   };
   if (!Array.isArray(manifest)) fail('it is not a list of groups');
   let total = 0;
+  let files = 0;
   return (manifest as unknown[]).map((group, g) => {
     const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(paths) || paths.some((path) => typeof path !== 'string' || path.length === 0)) {
       fail(`group ${g} has no list of file names in 'paths'`);
     }
     if (!Array.isArray(weights)) fail(`group ${g} has no 'weights' list`);
+    files += (paths as string[]).length;
+    if (files > MAX_WEIGHT_FILES) fail(`it lists more than ${MAX_WEIGHT_FILES} weight files`);
     let bytes: number | undefined = 0;
     for (const entry of weights as unknown[]) {
       const { name, shape, dtype, quantization } = (entry ?? {}) as Record<string, unknown>;

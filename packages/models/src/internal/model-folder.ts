@@ -5,20 +5,25 @@ import { NetlensError } from '@netlens/backends';
 
 const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
-/** A weight file inside a model's folder, opened and checked to be a regular file. */
-export interface OpenedWeightFile {
+/** A weight file inside a model's folder, checked to be a regular file, and its identity then. */
+export interface CheckedWeightFile {
   /** The path as `model.json` names it, for messages. */
   name: string;
-  /** Where it lies, inside the folder. */
+  /** Where it lies, inside the folder, links resolved. */
   path: string;
-  handle: FileHandle;
   size: number;
+  /** Device and inode: reading it later must find the same file. */
+  device: number;
+  inode: number;
 }
+
+// O_NONBLOCK: opening a FIFO must not wait for a writer. O_NOFOLLOW: the last component was resolved.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 const inside = (folder: string, path: string) => path === folder || path.startsWith(folder + sep);
 
 /**
- * Opens a weight file named by an untrusted `model.json`, confined to the model's folder: the name must
+ * Checks a weight file named by an untrusted `model.json`, confined to the model's folder: the name must
  * be relative, without `..`, absolute or drive parts, and every symbolic link on the way must resolve
  * inside the folder; the file must be a regular file (not a device, FIFO or socket). Messages name the
  * path as `model.json` gives it and never say anything about files outside the folder (whether they
@@ -28,11 +33,11 @@ const inside = (folder: string, path: string) => path === folder || path.startsW
  * @param name - the weight path from the manifest.
  * @param jsonPath - `model.json`'s path, for messages.
  */
-export async function openWeightFile(
+export async function checkWeightFile(
   folder: string,
   name: string,
   jsonPath: string,
-): Promise<OpenedWeightFile> {
+): Promise<CheckedWeightFile> {
   const refuse = (why: string): never => {
     throw new NetlensError(
       'MODEL_LOAD',
@@ -83,13 +88,16 @@ export async function openWeightFile(
       current = next;
     }
   }
-  let handle: FileHandle;
+  let stats: Stats;
   try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the last component was resolved above.
-    handle = await open(
-      current,
-      constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0),
-    );
+    // Opened and closed at once: only its kind, size and identity are needed now, and a manifest of
+    // many files must not hold many descriptors.
+    const handle = await open(current, OPEN_FLAGS);
+    try {
+      stats = await handle.stat();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new NetlensError(
       'MODEL_LOAD',
@@ -97,24 +105,50 @@ export async function openWeightFile(
       { cause: error },
     );
   }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
-    await handle.close();
-    // Inside the folder, so its kind may be said.
-    refuse(stats.isDirectory() ? 'is a folder' : 'is a device, FIFO or socket');
+  // Inside the folder, so its kind may be said.
+  if (stats.isDirectory()) refuse('is a folder');
+  if (!stats.isFile()) refuse('is a device, FIFO or socket');
+  return { name, path: current, size: stats.size, device: stats.dev, inode: stats.ino };
+}
+
+/**
+ * Reads a checked weight file, refusing it when it is no longer the file that was checked (replaced,
+ * resized or turned into something else meanwhile).
+ */
+export async function readWeightFile(file: CheckedWeightFile): Promise<Uint8Array> {
+  const changed = () =>
+    new NetlensError('MODEL_LOAD', `Weight file ${file.path} changed while the model was loaded.`);
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, OPEN_FLAGS);
+  } catch (error) {
+    throw new NetlensError('MODEL_LOAD', `Weight file ${file.path} cannot be read.`, { cause: error });
   }
-  return { name, path: current, handle, size: stats.size };
+  try {
+    const stats = await handle.stat();
+    if (
+      !stats.isFile() ||
+      stats.dev !== file.device ||
+      stats.ino !== file.inode ||
+      stats.size !== file.size
+    ) {
+      throw changed();
+    }
+    return await readExactly(handle, file.size, `Weight file ${file.path}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
  * Reads exactly `size` bytes from an opened file, which the caller has checked against the manifest;
  * a file that shrank meanwhile is refused rather than read short.
  */
-export async function readExactly(file: OpenedWeightFile, what: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(file.size);
+async function readExactly(handle: FileHandle, size: number, what: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size);
   let offset = 0;
-  while (offset < file.size) {
-    const { bytesRead } = await file.handle.read(bytes, offset, file.size - offset, offset);
+  while (offset < size) {
+    const { bytesRead } = await handle.read(bytes, offset, size - offset, offset);
     if (bytesRead === 0) {
       throw new NetlensError('MODEL_LOAD', `${what} changed while it was read.`);
     }
@@ -146,7 +180,7 @@ export async function readModelJsonText(path: string, maxBytes: number): Promise
         `Model file ${path} has ${stats.size} bytes, more than the ${maxBytes} allowed for a model.json; raise options.maxModelJsonBytes if it is genuine.`,
       );
     }
-    const bytes = await readExactly({ name: path, path, handle, size: stats.size }, `Model file ${path}`);
+    const bytes = await readExactly(handle, stats.size, `Model file ${path}`);
     return new TextDecoder().decode(bytes);
   } finally {
     await handle.close();
