@@ -1,6 +1,7 @@
 import {
   assertValidImages,
   explainGradientError,
+  gradientScope,
   type ImageClassifier,
   InvalidArgumentError,
 } from '@netlens/backends';
@@ -15,8 +16,10 @@ import {
   assertFinite,
   assertInteger,
   assertNonNegative,
+  assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
+  assertStepCount,
 } from './internal/validate-options';
 
 /** CS231n's image: 224² × 3 values, normalised by ImageNet standard deviations (mean ≈ 0.226). */
@@ -29,7 +32,7 @@ const IMAGENET_MEAN_STD = 0.226;
  * the `[0, 1]` pixels netlens models take; see each field for the conversion.
  */
 export interface ClassVisualizationOptions extends ProgressOptions {
-  /** Gradient-ascent steps. Default 100 (CS231n `num_iterations`). */
+  /** Gradient-ascent steps, an integer in `[1, 100000]`. Default 100 (CS231n `num_iterations`). */
   numIterations?: number;
   /**
    * Length (L2 norm over one image) of each step, `x ← x + learningRate · g / ‖g‖`. CS231n takes
@@ -110,7 +113,7 @@ export async function createClassVisualization(
 ): Promise<ClassVisualizationResult> {
   const classes = resolveClasses(model, targetClass);
   const [height, width, channels] = resolveImageShape(model, options.imageSize);
-  const numIterations = assertInteger(options.numIterations ?? 100, 'options.numIterations', 1);
+  const numIterations = assertStepCount(options.numIterations ?? 100, 'options.numIterations', 1);
   const learningRate = assertNonNegative(
     options.learningRate ?? defaultLearningRate(height, width, channels),
     'options.learningRate',
@@ -126,6 +129,7 @@ export async function createClassVisualization(
   );
   const seed = assertInteger(options.seed ?? 0, 'options.seed', 0);
   assertInteger(options.snapshotEvery ?? 10, 'options.snapshotEvery', 1);
+  assertOptionalBoolean(options.allowNonFinite, 'options.allowNonFinite');
   assertOptionalFunction(options.onStep, 'options.onStep');
   assertOptionalSignal(options.signal, 'options.signal');
   const center = options.l2Center ?? 0;
@@ -179,24 +183,32 @@ export async function createClassVisualization(
           // CS231n: ox, oy = random.randint(0, max_jitter) — both ends included.
           const dx = random.integer(0, maxJitter);
           const dy = random.integer(0, maxJitter);
-          const [next, values] = tf.tidy(() => {
-            let perImage: tf.Tensor1D | undefined;
-            const jittered = roll(image, dy, dx);
-            const gradient = tf.grad((x: tf.Tensor) => {
-              const value = objective(x as tf.Tensor4D);
-              perImage = tf.keep(value.clone());
-              return tf.sum(value);
-            })(jittered);
-            // An all-zero gradient (a dead model region) leaves the image where it is.
-            const stepped = roll(
-              tf.add(jittered, normalizedStep(gradient, learningRate)) as tf.Tensor4D,
-              -dy,
-              -dx,
+          let perImage: tf.Tensor1D | undefined;
+          let next: tf.Tensor4D;
+          try {
+            next = gradientScope(() =>
+              tf.tidy(() => {
+                const jittered = roll(image, dy, dx);
+                const gradient = tf.grad((x: tf.Tensor) => {
+                  const value = objective(x as tf.Tensor4D);
+                  perImage = tf.keep(value.clone());
+                  return tf.sum(value);
+                })(jittered);
+                // An all-zero gradient (a dead model region) leaves the image where it is.
+                const stepped = roll(
+                  tf.add(jittered, normalizedStep(gradient, learningRate)) as tf.Tensor4D,
+                  -dy,
+                  -dx,
+                );
+                const clamped = tf.clipByValue(stepped, 0, 1) as tf.Tensor4D;
+                return step % blurEvery === 0 ? gaussianBlur(clamped, blurSigma) : clamped;
+              }),
             );
-            let clamped = tf.clipByValue(stepped, 0, 1) as tf.Tensor4D;
-            if (step % blurEvery === 0) clamped = gaussianBlur(clamped, blurSigma);
-            return [clamped, perImage as tf.Tensor1D] as const;
-          });
+          } catch (error) {
+            (perImage as tf.Tensor1D | undefined)?.dispose();
+            throw error;
+          }
+          const values = perImage as unknown as tf.Tensor1D;
           image.dispose();
           image = next;
           return values;

@@ -1,4 +1,9 @@
-import { explainGradientError, type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
+import {
+  explainGradientError,
+  gradientScope,
+  type ImageClassifier,
+  InvalidArgumentError,
+} from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveImageShape } from './internal/model-input';
 import { assertModelProvides, modelOutputs } from './internal/model-outputs';
@@ -10,8 +15,10 @@ import { resample, samplingPlan } from './internal/resample';
 import {
   assertInteger,
   assertNonNegative,
+  assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
+  assertStepCount,
 } from './internal/validate-options';
 import type { Objective } from './objectives';
 import { assertRegularizers, type Regularizer } from './regularizers';
@@ -22,7 +29,7 @@ import { assertTransforms, standardTransforms, type Transform } from './transfor
  * decorrelate=True)` and `standard_transforms`, Adam 0.05, scaled to the image where noted.
  */
 export interface FeatureVisualizationOptions extends ProgressOptions {
-  /** Optimisation steps. Default 512 (Lucid's `thresholds=(512,)`). */
+  /** Optimisation steps, an integer in `[1, 100000]`. Default 512 (Lucid's `thresholds=(512,)`). */
   numSteps?: number;
   /**
    * `'fourier'` (default): a spectrum scaled by `1/f^decayPower`, which favours low frequencies
@@ -109,7 +116,7 @@ export async function visualizeFeature(
   });
   assertModelProvides(model, list, 'objective');
   const [height, width, channels] = resolveImageShape(model, options.imageSize);
-  const numSteps = assertInteger(options.numSteps ?? 512, 'options.numSteps', 1);
+  const numSteps = assertStepCount(options.numSteps ?? 512, 'options.numSteps', 1);
   const batchSize = assertInteger(options.batchSize ?? 1, 'options.batchSize', 1);
   const seed = assertInteger(options.seed ?? 0, 'options.seed', 0);
   const decayPower = assertNonNegative(options.decayPower ?? 1, 'options.decayPower');
@@ -125,6 +132,7 @@ export async function visualizeFeature(
   const transforms = assertTransforms(options.transforms ?? standardTransforms(width), 'options.transforms');
   const regularizers = assertRegularizers(options.regularizers ?? [], 'options.regularizers');
   assertInteger(options.snapshotEvery ?? 10, 'options.snapshotEvery', 1);
+  assertOptionalBoolean(options.allowNonFinite, 'options.allowNonFinite');
   assertOptionalFunction(options.onStep, 'options.onStep');
   assertOptionalSignal(options.signal, 'options.signal');
   const optimizer = createOptimizer(options.optimizer);
@@ -176,16 +184,24 @@ export async function visualizeFeature(
         step() {
           const plan =
             transforms.length > 0 ? samplingPlan(transforms, [batch, height, width], random) : undefined;
-          const [gradient, values] = tf.tidy(() => {
-            let perImage: tf.Tensor1D | undefined;
-            const gradient = tf.grad((x: tf.Tensor) => {
-              const images = parameterization.toImages(x);
-              const value = total(images, plan ? resample(images, plan) : images);
-              perImage = tf.keep(value.clone());
-              return tf.sum(value);
-            })(variables);
-            return [gradient, perImage as tf.Tensor1D] as const;
-          });
+          let perImage: tf.Tensor1D | undefined;
+          let gradient: tf.Tensor;
+          try {
+            gradient = gradientScope(() =>
+              tf.tidy(() =>
+                tf.grad((x: tf.Tensor) => {
+                  const images = parameterization.toImages(x);
+                  const value = total(images, plan ? resample(images, plan) : images);
+                  perImage = tf.keep(value.clone());
+                  return tf.sum(value);
+                })(variables),
+              ),
+            );
+          } catch (error) {
+            (perImage as tf.Tensor1D | undefined)?.dispose();
+            throw error;
+          }
+          const values = perImage as unknown as tf.Tensor1D;
           // Outside the tidy: the optimiser keeps its moments across steps.
           const next = optimizer.update(variables, gradient);
           gradient.dispose();

@@ -1,4 +1,4 @@
-import { NetlensError } from '@netlens/backends';
+import { InvalidArgumentError, NetlensError } from '@netlens/backends';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -45,6 +45,12 @@ export interface ProgressOptions {
   snapshotEvery?: number;
   /** Stops the run at the next step with a `NetlensError` whose `code` is `'ABORTED'`. */
   signal?: AbortSignal;
+  /**
+   * Keep going when the objective is NaN or ±Infinity. Default `false`: a non-finite objective
+   * (a model whose outputs are not finite) stops the run with an `InvalidArgumentError` naming
+   * `model`, checked on the values each step reads back anyway.
+   */
+  allowNonFinite?: boolean;
 }
 
 /** One step: updates its carried state and returns each image's objective, `[N]`. */
@@ -79,6 +85,16 @@ function makeYield(): () => Promise<void> {
 
 const yieldToEventLoop = makeYield();
 
+function assertFiniteObjectives(objectives: readonly number[], step: number): void {
+  const bad = objectives.findIndex((value) => !Number.isFinite(value));
+  if (bad < 0) return;
+  throw new InvalidArgumentError(
+    'model',
+    'finite outputs (options.allowNonFinite accepts NaN and ±Infinity)',
+    `an objective of ${objectives[bad]} for image ${bad} at step ${step}`,
+  );
+}
+
 /** The error an aborted run throws. */
 export function abortError(name: string, signal: AbortSignal): NetlensError {
   return new NetlensError('ABORTED', `${name} was aborted.`, { cause: signal.reason });
@@ -104,6 +120,7 @@ export async function runOptimization(
     const values = body.step(step);
     const objectives = Array.from(await values.data());
     values.dispose();
+    if (options.allowNonFinite !== true) assertFiniteObjectives(objectives, step + 1);
     history.push(objectives);
     if (onStep) {
       const last = step + 1 === numSteps;

@@ -14,6 +14,20 @@ export function assertInteger(value: unknown, argument: string, min: number): nu
   return value;
 }
 
+/**
+ * The most optimisation steps a run accepts: far beyond published settings (Lucid uses 512–4096),
+ * small enough that a mistyped `1e9` fails at once.
+ */
+export const MAX_STEPS = 100_000;
+
+/** Throws `InvalidArgumentError(argument, …)` unless `value` is an integer in `[min, MAX_STEPS]`. */
+export function assertStepCount(value: unknown, argument: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_STEPS) {
+    throw new InvalidArgumentError(argument, `an integer in [${min}, ${MAX_STEPS}]`, describe(value));
+  }
+  return value;
+}
+
 /** Throws unless `value` is a finite number, `> 0` (`strict`) or `≥ 0`. */
 export function assertNonNegative(value: unknown, argument: string, strict = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (strict && value === 0)) {
@@ -32,6 +46,13 @@ export function assertFinite(value: unknown, argument: string): number {
     throw new InvalidArgumentError(argument, 'a finite number', describe(value));
   }
   return value;
+}
+
+/** Throws unless `value` is undefined or a boolean. */
+export function assertOptionalBoolean(value: unknown, argument: string): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidArgumentError(argument, 'a boolean', describe(value));
+  }
 }
 
 /** Throws unless `value` is undefined or a function. */
