@@ -103,7 +103,7 @@ interface PathControl {
   chunking: Chunking;
   signal: AbortSignal | undefined;
   /** Called with the pairs done in this sample. */
-  progress: (done: number) => void | Promise<void>;
+  progress: (done: number) => unknown;
 }
 
 /**

@@ -11,7 +11,9 @@ import {
   runSaliencyMethod,
   type SaliencyMethod,
   type SaliencyMethodName,
+  type SaliencyStep,
   type ScoreFunction,
+  type TargetOptions,
   smoothGrad,
   type Target,
   vanillaGradient,
@@ -79,5 +81,20 @@ describe('@netlens/saliency public types', () => {
     expectTypeOf<'ig'>().toExtend<SaliencyMethodName>();
     // @ts-expect-error menu names are fixed
     runSaliencyMethod('integrated-gradients', model, images);
+  });
+
+  test('Chunked methods take onStep and signal; a method written against TargetOptions still fits', () => {
+    const signal = new AbortController().signal;
+    const steps: number[] = [];
+    // Any return value fits (here push's count); a returned promise is awaited.
+    const onStep = (progress: SaliencyStep) => steps.push(progress.step, progress.numSteps);
+    integratedGradients(model, images, { onStep, signal, memoryBudget: 256 * 1024 * 1024 });
+    smoothGrad(model, images, { onStep, signal });
+    occlusion(model, images, { onStep, signal });
+    runSaliencyMethod('ig', model, images, { onStep, signal });
+    const older = (_model: ImageClassifier, x: tf.Tensor4D, _options: TargetOptions) => Promise.resolve(x);
+    expectTypeOf(older).toExtend<SaliencyMethod>();
+    // @ts-expect-error onStep receives a progress object, not a number
+    occlusion(model, images, { onStep: (step: string) => step });
   });
 });

@@ -124,7 +124,7 @@ export interface ChunkControl {
   name: string;
   signal?: AbortSignal;
   /** Called after every chunk with the units done so far. */
-  progress?: (done: number) => void | Promise<void>;
+  progress?: (done: number) => unknown;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface SaliencyStepOptions {
    * Called after every chunk with the work done so far; the function awaits it when it returns a
    * promise. Default none.
    */
-  onStep?: (progress: SaliencyStep) => void | Promise<void>;
+  onStep?: (progress: SaliencyStep) => unknown;
   /**
    * Stops the computation before its next chunk; the call then rejects with a `NetlensError` of
    * code `'ABORTED'` and leaves no tensors behind. Default none.
