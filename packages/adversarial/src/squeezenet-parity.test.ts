@@ -104,7 +104,7 @@ describeOnBackends('attacks on SqueezeNet 1.1 equal PyTorch (torchattacks formul
           learningRate: fooling.learningRate,
           maxIterations: fooling.maxIterations,
         });
-        // PyTorch fools image 0 after 4 steps and not image 1 within 5: the stop rule is checked too.
+        // PyTorch fools image 1 after 1 step (then leaves it) and not image 0 within 2: the stop rule too.
         expect(result.iterations).toEqual(fooling.iterations);
         expect(result.success).toEqual(fooling.success);
         expect(result.targets).toEqual(fooling.targets);
