@@ -29,7 +29,11 @@ import { vanillaGradient } from './vanilla-gradient';
 // floor, not tolerated: the maps must not depend on the backend.
 const FIXTURES: readonly ConverterFixtureName[] = ['mobilenet-v2', 'inception', 'keras'];
 
-describeOnBackends('saliency methods on converter-shaped models equal PyTorch', () => {
+describeOnBackends('saliency methods on converter-shaped models equal PyTorch', ({ backend }) => {
+  // SwiftShader compiles every layer shape's shaders (about 30 s for the MobileNetV2): there the
+  // suite keeps the rule-based maps the issue is about and leaves vanilla and Grad-CAM to cpu and wasm.
+  const subsampled = backend === 'node-webgpu';
+  const onlyOffGpu = subsampled ? ' (skipped on node-webgpu: SwiftShader is slow, cpu and wasm run it)' : '';
   for (const name of FIXTURES) {
     const reference: ConverterReference = converterReference(name);
     let model: ImageClassifier;
@@ -60,7 +64,8 @@ describeOnBackends('saliency methods on converter-shaped models equal PyTorch', 
       ['guided', () => guidedBackprop(model, images, options)],
       ['deconvnet', () => deconvnet(model, images, options)],
     ] as const) {
-      it(`${name}: ${method}`, async () => {
+      const skip = subsampled && method === 'vanilla';
+      it.skipIf(skip)(`${name}: ${method}${skip ? onlyOffGpu : ''}`, async () => {
         await expectNoLeak(async () => {
           const map = await run();
           await expectAtFloor(map, reference, method);
@@ -69,7 +74,7 @@ describeOnBackends('saliency methods on converter-shaped models equal PyTorch', 
       });
     }
 
-    it(`${name}: Grad-CAM at ${reference.gradcamLayer}`, async () => {
+    it.skipIf(subsampled)(`${name}: Grad-CAM at ${reference.gradcamLayer}${onlyOffGpu}`, async () => {
       await expectNoLeak(async () => {
         const cam = await gradCam(model, images, {
           target: reference.targets,
