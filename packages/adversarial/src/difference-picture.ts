@@ -35,11 +35,12 @@ export async function differencePicture(
   options: DifferencePictureOptions = {},
 ): Promise<tf.Tensor4D> {
   assertImageBatchShape(original, [null, null, (original as tf.Tensor)?.shape?.[3] ?? 0], 'original');
-  if (!(adversarial instanceof tf.Tensor) || !tf.util.arraysEqual(adversarial.shape, original.shape)) {
+  assertImageBatchShape(adversarial, [null, null, original.shape[3]], 'adversarial');
+  if (!tf.util.arraysEqual(adversarial.shape, original.shape)) {
     throw new InvalidArgumentError(
       'adversarial',
       `a tensor of the original's shape [${original.shape}]`,
-      adversarial instanceof tf.Tensor ? `shape [${adversarial.shape}]` : typeof adversarial,
+      `shape [${adversarial.shape}]`,
     );
   }
   let magnification = options.magnification;

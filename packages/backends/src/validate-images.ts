@@ -22,6 +22,8 @@ export function assertImageBatchShape(
   if (!(images instanceof tf.Tensor)) {
     throw new InvalidArgumentError(argumentName, expected, images === null ? 'null' : typeof images);
   }
+  // tfjs would fail later with a TypeError from deep inside a kernel.
+  if (images.isDisposed) throw new InvalidArgumentError(argumentName, expected, 'a disposed tensor');
   if (images.rank !== 4) {
     throw new InvalidArgumentError(argumentName, expected, `rank ${images.rank} shape [${images.shape}]`);
   }

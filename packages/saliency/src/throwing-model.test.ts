@@ -1,5 +1,11 @@
-import { NetlensError } from '@netlens/backends';
-import { createFailingModel, describeOnBackends, expectNoLeak, tinyImages } from '@netlens/backends/testing';
+import { InvalidArgumentError, NetlensError } from '@netlens/backends';
+import {
+  createFailingModel,
+  createTinyConvNet,
+  describeOnBackends,
+  expectNoLeak,
+  tinyImages,
+} from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { deconvnet } from './deconvnet';
@@ -74,4 +80,67 @@ describeOnBackends('every saliency method when the model throws', () => {
       tf.dispose([images, maps.one, maps.full]);
     });
   }
+});
+
+describeOnBackends('saliency methods given NaN logits or disposed tensors', () => {
+  it("target 'predicted' refuses NaN logits naming the model; an explicit target skips the check", async () => {
+    const images = tinyImages(2);
+    const maps = { one: tf.ones([2, 8, 8, 1]) as tf.Tensor4D, full: tf.ones([2, 8, 8, 3]) as tf.Tensor4D };
+    const nan = createFailingModel(1, 'nan');
+    for (const [name, run] of Object.entries(METHODS)) {
+      await expectNoLeak(async () => {
+        const error = await run(nan.classifier, images, maps).then(
+          (value) => {
+            disposeResult(value);
+            return undefined;
+          },
+          (reason: unknown) => reason,
+        );
+        if (name === 'deconvnetFeatureView') {
+          // Explains layer units, never the logits: NaN logits are not its concern.
+          expect(error).toBeUndefined();
+          return;
+        }
+        expect(error, name).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).argument, name).toBe('model');
+        expect((error as InvalidArgumentError).received, name).toBe(
+          'NaN or ±Infinity in the logits of image 0, 1',
+        );
+      });
+    }
+    await expectNoLeak(async () => {
+      const map = await vanillaGradient(nan.classifier, images, { target: 1 });
+      expect(map.shape).toEqual([2, 8, 8, 1]);
+      map.dispose();
+    });
+    nan.dispose();
+    tf.dispose([images, maps.one, maps.full]);
+  });
+
+  it('a disposed image or attribution tensor is an error naming it', async () => {
+    const tiny = createTinyConvNet();
+    const images = tinyImages(2);
+    const disposed = tinyImages(2);
+    disposed.dispose();
+    const gone = tf.ones([2, 8, 8, 1]) as tf.Tensor4D;
+    gone.dispose();
+    await expectNoLeak(async () => {
+      for (const [promise, argument] of [
+        [vanillaGradient(tiny.classifier, disposed), 'images'],
+        [integratedGradients(tiny.classifier, disposed), 'images'],
+        [gradCam(tiny.classifier, disposed), 'images'],
+        [deletionInsertion(tiny.classifier, images, gone, { steps: 2 }), 'attributions'],
+      ] as const) {
+        const error = await (promise as Promise<unknown>).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error, argument).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).argument).toBe(argument);
+        expect((error as InvalidArgumentError).received).toBe('a disposed tensor');
+      }
+    });
+    images.dispose();
+    tiny.dispose();
+  });
 });

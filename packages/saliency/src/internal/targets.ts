@@ -16,7 +16,11 @@ export type ScoreFunction = (model: ImageClassifier, images: tf.Tensor4D) => tf.
 
 /** Options every attribution method accepts for choosing what to explain. */
 export interface TargetOptions {
-  /** The class to explain. Default `'predicted'`. Ignored when `scoreFn` is given. */
+  /**
+   * The class to explain. Default `'predicted'`, which refuses a model whose logits hold NaN or
+   * ±Infinity (an `InvalidArgumentError` naming `model`); an explicit class skips that check.
+   * Ignored when `scoreFn` is given.
+   */
   target?: Target;
   /** Explain this scalar per image instead of a class logit. */
   scoreFn?: ScoreFunction;
@@ -24,7 +28,8 @@ export interface TargetOptions {
 
 /**
  * Resolves `target` to class indices, one per image, validating range and length. `'predicted'` is
- * the argmax of the logits of `images` (read back once, asynchronously).
+ * the argmax of the logits of `images`, read back once, asynchronously, with a check that they are
+ * finite: the argmax of NaN is meaningless, and such a model makes every gradient map NaN.
  * @returns plain indices (no tensors to dispose).
  */
 export async function resolveTargets(
@@ -35,10 +40,22 @@ export async function resolveTargets(
 ): Promise<number[]> {
   const batch = images.shape[0];
   if (target === 'predicted') {
-    const predicted = tf.tidy(() => tf.argMax(model.logits(images), 1));
-    const indices = Array.from(await predicted.data());
-    predicted.dispose();
-    return indices;
+    const packed = tf.tidy(() => {
+      const logits = model.logits(images);
+      const finite = tf.all(tf.isFinite(logits), 1);
+      return tf.concat([tf.cast(tf.argMax(logits, 1), 'float32'), tf.cast(tf.logicalNot(finite), 'float32')]);
+    });
+    const values = Array.from(await packed.data());
+    packed.dispose();
+    const bad = values.slice(batch).flatMap((flag, index) => (flag === 0 ? [] : [index]));
+    if (bad.length > 0) {
+      throw new InvalidArgumentError(
+        'model',
+        "finite logits for target 'predicted' (an explicit target skips this check)",
+        `NaN or ±Infinity in the logits of image ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ', …' : ''}`,
+      );
+    }
+    return values.slice(0, batch);
   }
   const list = typeof target === 'number' ? new Array<number>(batch).fill(target) : [...target];
   if (list.length !== batch) {
@@ -94,5 +111,7 @@ export function scoreOf(
  * tensors behind.
  */
 export function inputGradient(score: (images: tf.Tensor4D) => tf.Tensor1D, images: tf.Tensor4D): tf.Tensor4D {
-  return gradientScope(() => tf.grad((x: tf.Tensor) => tf.sum(score(x as tf.Tensor4D)))(images) as tf.Tensor4D);
+  return gradientScope(
+    () => tf.grad((x: tf.Tensor) => tf.sum(score(x as tf.Tensor4D)))(images) as tf.Tensor4D,
+  );
 }

@@ -37,6 +37,9 @@ export function assertAttributionShape(
   images: tf.Tensor4D,
 ): asserts attributions is tf.Tensor4D {
   const [batch, height, width, channels] = images.shape;
+  if (attributions instanceof tf.Tensor && attributions.isDisposed) {
+    throw new InvalidArgumentError('attributions', 'a live tensor', 'a disposed tensor');
+  }
   const ok =
     attributions instanceof tf.Tensor &&
     attributions.rank === 4 &&
