@@ -1,9 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import fs from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@netlens/backends';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCocoCaptions, sampleCocoMinibatch } from './coco';
+
+// h5wasm's runtime (emscripten NODERAWFS) prints HDF5-DIAG lines with fs.writeSync on file
+// descriptor 2, the process's real stderr: a spy on it sees everything the user would see.
+const writeSync = vi.spyOn(fs, 'writeSync');
+const stderrWrites = () => writeSync.mock.calls.filter((call) => call[0] === 2).length;
 
 const IDX_TO_WORD = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'cat', 'on', 'mat', 'dog'];
 // Caption i is <START> (4 + i%5) … <END> padding, so every row is recognisable.
@@ -163,5 +169,144 @@ describe('loadCocoCaptions (CS231n COCO files written with h5wasm)', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+/** The InvalidArgumentError `loadCocoCaptions(folder)` rejects with. */
+async function loadError(folder: string): Promise<InvalidArgumentError> {
+  try {
+    await loadCocoCaptions(folder);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).argument).toBe('baseDir');
+    return error as InvalidArgumentError;
+  }
+  return expect.fail('expected loadCocoCaptions to reject');
+}
+
+describe('loadCocoCaptions: broken and inconsistent files give typed errors and print nothing', () => {
+  let good: string;
+  let work: string;
+  const vocabulary = JSON.stringify({
+    idx_to_word: IDX_TO_WORD,
+    word_to_idx: Object.fromEntries(IDX_TO_WORD.map((word, id) => [word, id])),
+  });
+  const captionSets = (trainIdxs: number[]) => ({
+    train_captions: { data: captions(3, 0), shape: [3, T], dtype: '<i4' },
+    train_image_idxs: { data: Int32Array.from(trainIdxs), shape: [3], dtype: '<i4' },
+    val_captions: { data: captions(1, 0), shape: [1, T], dtype: '<i4' },
+    val_image_idxs: { data: Int32Array.from([0]), shape: [1], dtype: '<i4' },
+    train_features: { data: features(2, 4, 0), shape: [2, 4], dtype: '<f4' },
+    val_features: { data: features(1, 4, 100), shape: [1, 4], dtype: '<f4' },
+  });
+  beforeAll(async () => {
+    good = await mkdtemp(join(tmpdir(), 'netlens-coco-good-'));
+    work = await mkdtemp(join(tmpdir(), 'netlens-coco-broken-'));
+    await writeH5(join(good, 'coco2014_captions.h5'), captionSets([0, 1, 1]));
+    await writeFile(join(good, 'coco2014_vocab.json'), vocabulary);
+    await writeFile(join(work, 'coco2014_vocab.json'), vocabulary);
+    expect((await loadCocoCaptions(good)).trainFeatures.shape).toEqual([2, 4]);
+  });
+  afterAll(async () => {
+    await rm(good, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('refuses empty, non-HDF5, truncated and corrupt .h5 files naming the file, without HDF5-DIAG on stderr', async () => {
+    const path = join(work, 'coco2014_captions.h5');
+    const bytes = await readFile(join(good, 'coco2014_captions.h5'));
+    const cases: [Uint8Array, RegExp][] = [
+      [new Uint8Array(0), /an empty file \(0 bytes\)/],
+      [new TextEncoder().encode('not hdf5 at all, just text\n'.repeat(40)), /without the HDF5 signature/],
+      [bytes.subarray(0, 1200), /a truncated or corrupt file \(HDF5: .+\)/],
+      [bytes.subarray(0, Math.floor(bytes.length / 2)), /a truncated or corrupt file \(HDF5: .+\)/],
+    ];
+    // Every byte after the superblock zeroed: the signature is right, the object headers are not.
+    const zeroed = bytes.slice();
+    zeroed.fill(0, 96);
+    cases.push([zeroed, /a truncated or corrupt file \(HDF5: .+\)/]);
+    const before = stderrWrites();
+    for (const [content, pattern] of cases) {
+      await writeFile(path, content);
+      const error = await loadError(work);
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(pattern);
+      expect(error.message).not.toMatch(/name not defined/);
+    }
+    expect(stderrWrites() - before).toBe(0);
+    // The same module still reads good files afterwards, and its own printing handler is back.
+    expect((await loadCocoCaptions(good)).trainCaptions.shape).toEqual([3, T]);
+  });
+
+  it('refuses a vocabulary that is not JSON, or lacks its tables, naming the file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'netlens-coco-vocab-'));
+    try {
+      await copyFile(join(good, 'coco2014_captions.h5'), join(folder, 'coco2014_captions.h5'));
+      const vocabularyPath = join(folder, 'coco2014_vocab.json');
+      for (const [content, pattern] of [
+        ['{"idx_to_word": ["<NULL>", ', /coco2014_vocab\.json holding JSON, received malformed JSON \(/],
+        ['', /malformed JSON/],
+        ['[1, 2]', /received keys 0, 1/],
+        ['null', /received JSON null/],
+        ['{"idx_to_word": [1, 2], "word_to_idx": {}}', /idx_to_word \(a list of words\)/],
+      ] as const) {
+        await writeFile(vocabularyPath, content);
+        const error = await loadError(folder);
+        expect(error.message).toContain(vocabularyPath);
+        expect(error.message).toMatch(pattern);
+        expect(error.cause === undefined || !(error.cause instanceof InvalidArgumentError)).toBe(true);
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses image indices past the feature rows, word ids past the vocabulary and NaN features', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'netlens-coco-ranges-'));
+    try {
+      await writeFile(join(folder, 'coco2014_vocab.json'), vocabulary);
+      const h5 = join(folder, 'coco2014_captions.h5');
+      // Image 2 of a 2-row feature matrix: before this check its features were silently all zero.
+      await writeH5(h5, captionSets([0, 2, 1]));
+      expect((await loadError(folder)).message).toMatch(
+        /train_image_idxs in .* in \[0, 2\) \(the rows of train_features in .*\), received 2 at \[1\]/,
+      );
+      await writeH5(h5, { ...captionSets([0, -1, 1]) });
+      expect((await loadError(folder)).message).toMatch(/received -1 at \[1\]/);
+      const badWords = captions(3, 0);
+      badWords[T + 2] = IDX_TO_WORD.length;
+      await writeH5(h5, {
+        ...captionSets([0, 1, 1]),
+        train_captions: { data: badWords, shape: [3, T], dtype: '<i4' },
+      });
+      expect((await loadError(folder)).message).toMatch(
+        /train_captions .* in \[0, 9\) .*received 9 at \[8\]/,
+      );
+      const nan = features(2, 4, 0);
+      nan[6] = Number.NaN;
+      await writeH5(h5, {
+        ...captionSets([0, 1, 1]),
+        train_features: { data: nan, shape: [2, 4], dtype: '<f4' },
+      });
+      expect((await loadError(folder)).message).toMatch(
+        /finite features in train_features .*received NaN at row 1, column 2/,
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('sampleCocoMinibatch refuses data whose image indices are past the feature rows', async () => {
+    const data = await loadCocoCaptions(good);
+    const broken = { ...data, trainImageIdxs: Int32Array.from([0, 5, 1]) };
+    let caught: unknown;
+    try {
+      for (let seed = 0; seed < 20; seed++) sampleCocoMinibatch(broken, { batchSize: 10, seed });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidArgumentError);
+    expect((caught as InvalidArgumentError).argument).toBe('data.trainImageIdxs');
+    expect((caught as Error).message).toMatch(/in \[0, 2\) .*received 5 at \[1\]/);
   });
 });

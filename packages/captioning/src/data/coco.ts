@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, NetlensError, seededRandom } from '@netlens/backends';
 
@@ -58,12 +58,22 @@ interface H5File {
   keys(): string[];
   close(): unknown;
 }
+/** The emscripten module behind h5wasm, for its error-handler switch. */
+interface H5Runtime {
+  activate_throwing_error_handler(): number;
+  deactivate_throwing_error_handler(): number;
+}
 interface H5Module {
-  ready: Promise<unknown>;
+  ready: Promise<H5Runtime>;
   File: new (filename: string, mode?: 'r') => H5File;
 }
 
-async function loadH5wasm(): Promise<H5Module> {
+interface H5Reader {
+  module: H5Module;
+  runtime: H5Runtime;
+}
+
+async function loadH5wasm(): Promise<H5Reader> {
   let module: H5Module;
   try {
     // Lazy: h5wasm is an optional peer, needed only by this loader.
@@ -75,8 +85,76 @@ async function loadH5wasm(): Promise<H5Module> {
       { cause: error },
     );
   }
-  await module.ready;
-  return module;
+  return { module, runtime: await module.ready };
+}
+
+// Where HDF5 looks for its superblock: offset 0, then 512, 1024, 2048, … (the HDF5 file format
+// specification, "Format Signature").
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Why `path` is not an HDF5 file, read from its size and signature; undefined when it looks like one. */
+async function notHdf5(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return 'an empty file (0 bytes)';
+    const probe = Buffer.alloc(HDF5_SIGNATURE.length);
+    for (let offset = 0; offset + probe.length <= size; offset = offset === 0 ? 512 : offset * 2) {
+      await handle.read(probe, 0, probe.length, offset);
+      if (probe.equals(HDF5_SIGNATURE)) return undefined;
+    }
+    return `a ${size}-byte file without the HDF5 signature (not an HDF5 file)`;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The most specific line of an HDF5 error stack (`… in H5F__super_read(): truncated file: …`). */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = [...text.matchAll(/#\d+: .* in [\w.]+\(\): (.+)$/gm)].map((match) => match[1]?.trim());
+  return lines.at(-1) ?? text.split('\n')[0] ?? text;
+}
+
+/**
+ * Runs synchronous h5wasm work with HDF5's "throwing" error handler, so that a corrupt or truncated
+ * file becomes a typed error naming the file instead of 40 lines of HDF5-DIAG on the user's stderr
+ * (h5wasm's default handler prints them with `console.error`) followed by an unrelated message.
+ * h5wasm's default handler is put back afterwards.
+ */
+function quietly<T>(reader: H5Reader, path: string, body: () => T): T {
+  reader.runtime.activate_throwing_error_handler();
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof NetlensError) throw error;
+    throw new InvalidArgumentError(
+      'baseDir',
+      `${path} as a readable HDF5 file`,
+      `a truncated or corrupt file (HDF5: ${hdf5Reason(error)})`,
+      { cause: error },
+    );
+  } finally {
+    reader.runtime.deactivate_throwing_error_handler();
+  }
+}
+
+/** Opens, reads and closes one HDF5 file, all inside {@link quietly}. */
+async function readHdf5File<T>(reader: H5Reader, path: string, body: (file: H5File) => T): Promise<T> {
+  const problem = await notHdf5(path);
+  if (problem !== undefined) throw new InvalidArgumentError('baseDir', `${path} as an HDF5 file`, problem);
+  return quietly(reader, path, () => {
+    const file = new reader.module.File(path, 'r');
+    try {
+      return body(file);
+    } finally {
+      try {
+        file.close();
+      } catch {
+        // A file that failed half-way may refuse to close; the error that matters is the first.
+      }
+    }
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -139,6 +217,53 @@ async function readLines(path: string): Promise<string[]> {
     .filter((line) => line.length > 0);
 }
 
+/** Parses `coco2014_vocab.json`, naming the file when it is not JSON or lacks the two tables. */
+function parseVocabulary(text: string, path: string): Pick<CocoCaptionData, 'idxToWord' | 'wordToIdx'> {
+  let vocabulary: unknown;
+  try {
+    vocabulary = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      'baseDir',
+      `${path} holding JSON`,
+      `malformed JSON (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const { idx_to_word: idxToWord, word_to_idx: wordToIdx } = (vocabulary ?? {}) as {
+    idx_to_word?: unknown;
+    word_to_idx?: unknown;
+  };
+  if (
+    !Array.isArray(idxToWord) ||
+    !idxToWord.every((word) => typeof word === 'string') ||
+    typeof wordToIdx !== 'object' ||
+    wordToIdx === null ||
+    Array.isArray(wordToIdx)
+  ) {
+    const received =
+      vocabulary === null || typeof vocabulary !== 'object'
+        ? `JSON ${vocabulary === null ? 'null' : typeof vocabulary}`
+        : `keys ${Object.keys(vocabulary).join(', ') || '(none)'}`;
+    throw new InvalidArgumentError(
+      'baseDir',
+      `${path} with idx_to_word (a list of words) and word_to_idx (an object)`,
+      received,
+    );
+  }
+  return { idxToWord: idxToWord as string[], wordToIdx: wordToIdx as Record<string, number> };
+}
+
+/** Refuses the first value outside `[0, size)`: an index past the end would read as zeros or garbage. */
+function assertAllInRange(values: ArrayLike<number>, size: number, what: string, of: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (!(value >= 0 && value < size)) {
+      throw new InvalidArgumentError('baseDir', `${what} in [0, ${size}) (the ${of})`, `${value} at [${i}]`);
+    }
+  }
+}
+
 /**
  * Loads the CS231n COCO captioning data from a folder, as the assignment's `load_coco_data` does:
  * `coco2014_captions.h5` (captions and image indices, and the features when it holds them),
@@ -155,7 +280,11 @@ async function readLines(path: string): Promise<string[]> {
  * @param baseDir - the folder CS231n's `get_coco_dataset.sh` fills.
  * @param options - PCA or full features, subsampling.
  * @returns every array with its shape, the vocabulary and the URLs.
- * @throws InvalidArgumentError when a file or dataset is missing or has the wrong rank.
+ * @throws InvalidArgumentError (`baseDir`) when a file or dataset is missing or has the wrong rank,
+ * an HDF5 file is empty, truncated or corrupt (HDF5's diagnostics are never printed; the most
+ * specific one is in the message), the vocabulary is not JSON with `idx_to_word` and `word_to_idx`,
+ * an image index is past the last feature row, a word id is past the vocabulary, or a feature is
+ * NaN or infinite.
  * @throws NetlensError (`UNSUPPORTED_BACKEND`) when h5wasm is not installed.
  */
 export async function loadCocoCaptions(
@@ -175,53 +304,75 @@ export async function loadCocoCaptions(
     if (!(await exists(path)))
       throw new InvalidArgumentError('baseDir', `a folder with ${path}`, 'no such file');
   }
-  const h5wasm = await loadH5wasm();
-  const captionFile = new h5wasm.File(captionPath, 'r');
-  let data: Omit<CocoCaptionData, 'idxToWord' | 'wordToIdx' | 'trainUrls' | 'valUrls'>;
-  try {
-    const captions = (name: string) => matrix(readDataset(captionFile, name, captionPath), toInt32, name);
-    const indices = (name: string) => toInt32(readDataset(captionFile, name, captionPath).value);
-    const inline = captionFile.keys();
-    const features = async (split: 'train' | 'val'): Promise<Array2D<Float32Array>> => {
-      if (inline.includes(`${split}_features`))
-        return readFeatures(captionFile, captionPath, `${split}_features`);
-      const path = join(baseDir, `${split}2014_vgg16_fc7${pcaFeatures ? '_pca' : ''}.h5`);
-      if (!(await exists(path))) {
-        throw new InvalidArgumentError(
-          'baseDir',
-          `a folder with ${path} (or ${split}_features in ${captionPath})`,
-          'no such file',
-        );
-      }
-      const file = new h5wasm.File(path, 'r');
-      try {
-        return readFeatures(file, path, 'features');
-      } finally {
-        file.close();
-      }
-    };
-    data = {
-      trainCaptions: captions('train_captions'),
-      trainImageIdxs: indices('train_image_idxs'),
-      valCaptions: captions('val_captions'),
-      valImageIdxs: indices('val_image_idxs'),
-      trainFeatures: await features('train'),
-      valFeatures: await features('val'),
-    };
-  } finally {
-    captionFile.close();
-  }
-  const vocabulary = JSON.parse(await readFile(vocabularyPath, 'utf8')) as Partial<
-    Pick<CocoCaptionData, 'idxToWord' | 'wordToIdx'>
-  > & { idx_to_word?: string[]; word_to_idx?: Record<string, number> };
-  const idxToWord = vocabulary.idx_to_word;
-  const wordToIdx = vocabulary.word_to_idx;
-  if (!Array.isArray(idxToWord) || typeof wordToIdx !== 'object' || wordToIdx === null) {
-    throw new InvalidArgumentError(
-      'baseDir',
-      `${vocabularyPath} with idx_to_word and word_to_idx`,
-      'other keys',
+  const reader = await loadH5wasm();
+  const inline = await readHdf5File(reader, captionPath, (file) => ({
+    keys: file.keys(),
+    trainCaptions: matrix(readDataset(file, 'train_captions', captionPath), toInt32, 'train_captions'),
+    trainImageIdxs: toInt32(readDataset(file, 'train_image_idxs', captionPath).value),
+    valCaptions: matrix(readDataset(file, 'val_captions', captionPath), toInt32, 'val_captions'),
+    valImageIdxs: toInt32(readDataset(file, 'val_image_idxs', captionPath).value),
+  }));
+  const features = async (split: 'train' | 'val'): Promise<[Array2D<Float32Array>, string]> => {
+    if (inline.keys.includes(`${split}_features`)) {
+      const rows = await readHdf5File(reader, captionPath, (file) =>
+        readFeatures(file, captionPath, `${split}_features`),
+      );
+      return [rows, `${split}_features in ${captionPath}`];
+    }
+    const path = join(baseDir, `${split}2014_vgg16_fc7${pcaFeatures ? '_pca' : ''}.h5`);
+    if (!(await exists(path))) {
+      throw new InvalidArgumentError(
+        'baseDir',
+        `a folder with ${path} (or ${split}_features in ${captionPath})`,
+        'no such file',
+      );
+    }
+    return [await readHdf5File(reader, path, (file) => readFeatures(file, path, 'features')), path];
+  };
+  const [trainFeatures, trainFeaturesSource] = await features('train');
+  const [valFeatures, valFeaturesSource] = await features('val');
+  const data: Omit<CocoCaptionData, 'idxToWord' | 'wordToIdx' | 'trainUrls' | 'valUrls'> = {
+    trainCaptions: inline.trainCaptions,
+    trainImageIdxs: inline.trainImageIdxs,
+    valCaptions: inline.valCaptions,
+    valImageIdxs: inline.valImageIdxs,
+    trainFeatures,
+    valFeatures,
+  };
+  const { idxToWord, wordToIdx } = parseVocabulary(await readFile(vocabularyPath, 'utf8'), vocabularyPath);
+  for (const split of ['train', 'val'] as const) {
+    const captions = data[`${split}Captions`];
+    const imageIdxs = data[`${split}ImageIdxs`];
+    const featureRows = data[`${split}Features`];
+    const source = split === 'train' ? trainFeaturesSource : valFeaturesSource;
+    if (imageIdxs.length !== captions.shape[0]) {
+      throw new InvalidArgumentError(
+        'baseDir',
+        `${split}_image_idxs with one index per caption (${captions.shape[0]}) in ${captionPath}`,
+        `${imageIdxs.length} indices`,
+      );
+    }
+    assertAllInRange(
+      imageIdxs,
+      featureRows.shape[0],
+      `${split}_image_idxs in ${captionPath}`,
+      `rows of ${source}`,
     );
+    assertAllInRange(
+      captions.data,
+      idxToWord.length,
+      `${split}_captions in ${captionPath}`,
+      `ids of the ${idxToWord.length} words in ${vocabularyPath}`,
+    );
+    const bad = featureRows.data.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) {
+      const columns = featureRows.shape[1];
+      throw new InvalidArgumentError(
+        'baseDir',
+        `finite features in ${source}`,
+        `${featureRows.data[bad]} at row ${Math.floor(bad / columns)}, column ${bad % columns}`,
+      );
+    }
   }
   if (maxTrain !== undefined) {
     const random = seededRandom(seed);
@@ -292,7 +443,7 @@ export function sampleCocoMinibatch(
   const allFeatures = split === 'train' ? data.trainFeatures : data.valFeatures;
   const urls = split === 'train' ? data.trainUrls : data.valUrls;
   const [count, length] = allCaptions.shape;
-  const [, dimension] = allFeatures.shape;
+  const [numImages, dimension] = allFeatures.shape;
   if (count === 0) throw new InvalidArgumentError('data', `${split} captions`, 'none');
   const random = seededRandom(seed);
   const captions = new Int32Array(batchSize * length);
@@ -301,6 +452,13 @@ export function sampleCocoMinibatch(
   for (let row = 0; row < batchSize; row++) {
     const pick = Math.min(count - 1, Math.floor(random() * count));
     const image = imageIdxs[pick] as number;
+    if (!(image >= 0 && image < numImages)) {
+      throw new InvalidArgumentError(
+        `data.${split}ImageIdxs`,
+        `image indices in [0, ${numImages}) (the rows of data.${split}Features)`,
+        `${image} at [${pick}]`,
+      );
+    }
     captions.set(allCaptions.data.subarray(pick * length, (pick + 1) * length), row * length);
     features.set(allFeatures.data.subarray(image * dimension, (image + 1) * dimension), row * dimension);
     batchUrls.push(urls[image] ?? '');
