@@ -543,9 +543,14 @@ def build_keras_style(seed):
     generator = torch.Generator().manual_seed(seed + 1)
     randomize_batch_norms(model, generator)
     with torch.no_grad():
-        model.bn1.weight.fill_(1.0)
         for conv in (model.conv1, model.conv2, model.conv3):
             conv.bias.copy_(torch.randn(conv.bias.shape, generator=generator) * 0.2)
+    calibrate(model, generator, KERAS_SIZE)
+    with torch.no_grad():
+        model.bn1.weight.fill_(1.0)  # batchNormalization({scale: false})
+        # Wide scales before the two ReLU6s put a good share of their inputs above the cap.
+        for bn in (model.bn2, model.bn3):
+            bn.weight.copy_(torch.rand(bn.num_features, generator=generator) * 3 + 1.5)
     replace_activations(model)
     return model.eval()
 
