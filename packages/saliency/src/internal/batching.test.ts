@@ -74,7 +74,7 @@ describeOnBackends('measurePeakBytes', () => {
   it("reads a caller's tf.profile instead of resetting it", async () => {
     const x = tf.zeros([1000]);
     const before = tf.memory().numBytes;
-    let inner = 0;
+    let inner: number | undefined;
     const outer = await tf.profile(async () => {
       const kept = tf.add(x, x);
       inner = await measurePeakBytes(() => {
@@ -89,6 +89,27 @@ describeOnBackends('measurePeakBytes', () => {
     expect(outer.kernels.map((kernel) => kernel.name)).toEqual(['Add', 'Multiply', 'Multiply']);
     expect(outer.peakBytes - before).toBe(12000);
     expect(tf.engine().state.profiling).toBe(false);
+    x.dispose();
+  });
+
+  it("gives up (undefined) when a caller's profile ends before the work does", async () => {
+    const x = tf.zeros([1000]);
+    await expectNoLeak(async () => {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const outer = tf.profile(() => gate);
+      const peak = await measurePeakBytes(async () => {
+        const a = tf.add(x, x);
+        release();
+        await outer;
+        const b = tf.mul(a, a);
+        tf.dispose([a, b]);
+      });
+      expect(peak).toBeUndefined();
+      expect(tf.engine().state.profiling).toBe(false);
+    });
     x.dispose();
   });
 

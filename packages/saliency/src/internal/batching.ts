@@ -28,17 +28,22 @@ const measuredBytes = /* @__PURE__ */ new WeakMap<ImageClassifier, Map<string, n
  * buffers, which the budgets leave room for. Profiling times every kernel (on webgl without a
  * reliable timer query it reads each kernel's output back), which is why a measurement is cached.
  * Inside a caller's own `tf.profile` it reads the caller's kernel records instead of starting a
- * profile that would reset them.
- * @returns the peak growth in bytes, 0 when no kernel ran.
+ * profile that would reset them; when that profile ends before `run` does (another call profiled
+ * concurrently), the records are incomplete and the result is `undefined`.
+ * @returns the peak growth in bytes, 0 when no kernel ran, `undefined` when it could not be measured.
  */
-export async function measurePeakBytes(run: () => void | Promise<void>): Promise<number> {
+export async function measurePeakBytes(run: () => void | Promise<void>): Promise<number | undefined> {
   const engine = tf.engine();
   const before = engine.state.numBytes;
   let peak = Number.NEGATIVE_INFINITY;
   if (engine.state.profiling) {
-    const kernels = engine.state.activeProfile.kernels;
+    const profile = engine.state.activeProfile;
+    const kernels = profile.kernels;
     const first = kernels.length;
     await run();
+    if (!engine.state.profiling || engine.state.activeProfile !== profile || profile.kernels !== kernels) {
+      return undefined;
+    }
     for (let index = first; index < kernels.length; index++) {
       peak = Math.max(peak, kernels[index]?.totalBytesSnapshot ?? peak);
     }
@@ -80,8 +85,8 @@ export interface ChunkingOptions {
 /** The number of units a chunk holds, or `undefined` until one unit has been measured. */
 export interface Chunking {
   unitsPerChunk(): number | undefined;
-  /** Records the peak bytes a one-unit trial took. */
-  record(bytesPerUnit: number): void;
+  /** Records the peak bytes a one-unit trial took (`undefined`: not measurable, one unit per chunk). */
+  record(bytesPerUnit: number | undefined): void;
 }
 
 /**
@@ -109,8 +114,8 @@ export function createChunking(options: ChunkingOptions): Chunking {
       return bytesPerImage === undefined ? undefined : unitsForBudget(bytesPerImage, imagesPerUnit, budget);
     },
     record(bytesPerUnit) {
-      bytesPerImage = bytesPerUnit / imagesPerUnit;
-      if (work === undefined) return;
+      bytesPerImage = (bytesPerUnit ?? 0) / imagesPerUnit;
+      if (work === undefined || bytesPerUnit === undefined) return;
       const perModel = measuredBytes.get(model) ?? new Map<string, number>();
       perModel.set(key, bytesPerImage);
       measuredBytes.set(model, perModel);
