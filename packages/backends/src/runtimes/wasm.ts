@@ -3,6 +3,7 @@
 import '../gradients';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { isNode } from '../internal/optional-import';
+import { keepWasmOffProcessListeners } from '../internal/wasm-process-listeners';
 import { installWasmGradients } from '../wasm/install';
 import { enableWasmThreadsInNode } from '../wasm-threads/enable-node-threads';
 import type { PreparedRuntime } from './runtime';
@@ -10,6 +11,7 @@ import type { PreparedRuntime } from './runtime';
 export { installWasmGradients, uninstallWasmGradients, WASM_GRADIENT_KERNELS } from '../wasm/install';
 
 installWasmGradients();
+keepWasmOffProcessListeners();
 
 const BINARIES = [
   'tfjs-backend-wasm.wasm',
