@@ -1,4 +1,4 @@
-import { assertImageBatchShape, InvalidArgumentError } from '@netlens/backends';
+import { assertImageBatchShape, assertValidImages, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNonNegative } from './internal/validate';
 
@@ -35,7 +35,8 @@ export async function differencePicture(
   options: DifferencePictureOptions = {},
 ): Promise<tf.Tensor4D> {
   assertImageBatchShape(original, [null, null, (original as tf.Tensor)?.shape?.[3] ?? 0], 'original');
-  assertImageBatchShape(adversarial, [null, null, original.shape[3]], 'adversarial');
+  await assertValidImages(original, [null, null, original.shape[3]], 'original');
+  await assertValidImages(adversarial, [null, null, original.shape[3]], 'adversarial');
   if (!tf.util.arraysEqual(adversarial.shape, original.shape)) {
     throw new InvalidArgumentError(
       'adversarial',

@@ -36,6 +36,6 @@ export type { WasmPaths, WasmRuntimeOptions } from './runtimes/wasm';
 export { seededRandom, seededValues } from './seeded-random';
 export type { SelectBackendOptions, SelectedBackend } from './select-backend';
 export { selectBackend } from './select-backend';
-export { assertImageBatchShape, assertValidImages } from './validate-images';
+export { assertClassifier, assertImageBatchShape, assertValidImages } from './validate-images';
 export type { EnableWasmThreadsOptions, WasmThreadsResult } from './wasm-threads/enable-node-threads';
 export { enableWasmThreadsInNode, MAX_WASM_THREADS } from './wasm-threads/enable-node-threads';

@@ -7,6 +7,32 @@ function describeShape(shape: readonly (number | null)[]): string {
 }
 
 /**
+ * Checks that `model` is an {@link ImageClassifier}: an object with a `logits` function, an
+ * `inputShape` of three entries and a positive integer `numClasses`. Algorithms call it before
+ * touching the model, so a wrong argument is an error naming it rather than a `TypeError`.
+ * @param model - the value to check.
+ * @param argumentName - the name reported in the error. Default `'model'`.
+ */
+export function assertClassifier(model: unknown, argumentName = 'model'): asserts model is ImageClassifier {
+  const candidate = model as Partial<ImageClassifier> | null;
+  const ok =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.logits === 'function' &&
+    Array.isArray(candidate.inputShape) &&
+    candidate.inputShape.length === 3 &&
+    Number.isInteger(candidate.numClasses) &&
+    (candidate.numClasses as number) > 0;
+  if (!ok) {
+    throw new InvalidArgumentError(
+      argumentName,
+      'an ImageClassifier (fromLayersModel, fromGraphModel or fromFunction)',
+      model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model,
+    );
+  }
+}
+
+/**
  * Checks rank, dtype, and the spatial size and channel count against a model input shape, without
  * reading tensor values (no GPU sync). Adapters call it on every forward pass.
  * @param images - the value to check.
@@ -62,6 +88,7 @@ export async function assertValidImages(
   model: Pick<ImageClassifier, 'inputShape'> | readonly [number | null, number | null, number],
   argumentName = 'images',
 ): Promise<void> {
+  if (!Array.isArray(model)) assertClassifier(model);
   const inputShape = 'inputShape' in model ? model.inputShape : model;
   assertImageBatchShape(images, inputShape, argumentName);
   if (images.size === 0) {

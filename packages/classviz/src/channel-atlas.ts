@@ -1,4 +1,4 @@
-import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
+import { assertClassifier, type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveImageShape } from './internal/model-input';
 import { assertLayerName } from './internal/validate-options';
@@ -37,6 +37,7 @@ export async function channelAtlas(
   layer: string,
   options: ChannelAtlasOptions = {},
 ): Promise<FeatureVisualizationResult> {
+  assertClassifier(model);
   if (typeof model.activations !== 'function') {
     throw new InvalidArgumentError('model', 'a classifier with activations()', 'none');
   }

@@ -1,4 +1,4 @@
-import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
+import { assertClassifier, type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import { assertInteger } from './validate-options';
 
 /**
@@ -10,6 +10,7 @@ export function resolveImageShape(
   imageSize: readonly [number, number] | undefined,
   argument = 'options.imageSize',
 ): [number, number, number] {
+  assertClassifier(model);
   const [modelHeight, modelWidth, channels] = model.inputShape;
   if (imageSize !== undefined) {
     if (!Array.isArray(imageSize) || imageSize.length !== 2) {
@@ -34,6 +35,7 @@ export function resolveClasses(
   targetClass: unknown,
   argument = 'targetClass',
 ): number[] {
+  assertClassifier(model);
   const list =
     typeof targetClass === 'number' ? [targetClass] : Array.isArray(targetClass) ? [...targetClass] : [];
   if (list.length === 0) {

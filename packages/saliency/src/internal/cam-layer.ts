@@ -1,5 +1,5 @@
 import type { ImageClassifier, LayerIntervention } from '@netlens/backends';
-import { InvalidArgumentError, NetlensError } from '@netlens/backends';
+import { assertClassifier, InvalidArgumentError, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A classifier whose layers can be read and replaced: what class-activation methods need. */
@@ -16,6 +16,7 @@ export function assertLayerAccess(
   model: ImageClassifier,
   method: string,
 ): asserts model is LayerAccessClassifier {
+  assertClassifier(model);
   if (typeof model.activations !== 'function' || typeof model.logitsWithInterventions !== 'function') {
     throw new NetlensError(
       'UNSUPPORTED_MODEL',

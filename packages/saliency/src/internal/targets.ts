@@ -57,6 +57,13 @@ export async function resolveTargets(
     }
     return values.slice(0, batch);
   }
+  if (typeof target !== 'number' && !Array.isArray(target)) {
+    throw new InvalidArgumentError(
+      argumentName,
+      `a class index, one class per image or 'predicted'`,
+      target === null ? 'null' : typeof target === 'string' ? `'${target}'` : typeof target,
+    );
+  }
   const list = typeof target === 'number' ? new Array<number>(batch).fill(target) : [...target];
   if (list.length !== batch) {
     throw new InvalidArgumentError(argumentName, `one class per image (${batch})`, `${list.length} classes`);
