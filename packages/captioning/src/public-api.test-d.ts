@@ -6,7 +6,9 @@ import {
   type CaptioningParamName,
   corpusBleu,
   lstmStepForward,
+  MAX_CAPTION_LENGTH,
   mnistCaptioner,
+  type SampleOptions,
   Vocabulary,
 } from '@netlens/captioning';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -28,6 +30,11 @@ describe('@netlens/captioning public types', () => {
     // @ts-expect-error the cell types are 'rnn', 'lstm' and 'gru'
     new CaptioningModel({ cellType: 'transformer', vocabulary: new Vocabulary([]), inputDim: 40 });
     expectTypeOf(model.sample(features)).toEqualTypeOf<Promise<number[][]>>();
+    expectTypeOf(model.sample(features, 20, { signal: new AbortController().signal })).toEqualTypeOf<
+      Promise<number[][]>
+    >();
+    expectTypeOf<SampleOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf(MAX_CAPTION_LENGTH).toBeNumber();
     expectTypeOf(model.scoreWords(features, captions)).toEqualTypeOf<tf.Tensor2D>();
     expectTypeOf(mnistCaptioner()).toEqualTypeOf<CaptioningModel>();
   });
