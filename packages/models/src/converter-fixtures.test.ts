@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fromGraphModel, fromLayersModel } from '@netlens/backends';
-import { describeOnBackends, expectNoLeak } from '@netlens/backends/testing';
+import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -73,6 +73,39 @@ describe('converter fixtures', () => {
     expect([...fusedOps(inception)].sort()).toEqual(['_FusedConv2D:BiasAdd', '_FusedConv2D:BiasAdd+Relu']);
     // Keras' BatchNormalization(scale=False) converts with a Const of ones as the scale input.
     expect(inception.filter((node) => node.op.startsWith('FusedBatchNorm')).length).toBeGreaterThan(20);
+  });
+});
+
+describeOnBackends('gradients the converter fixtures need', () => {
+  // Inception's pooling branches are AvgPool 3×3 SAME, whose windows at the border average only the
+  // pixels they cover. @netlens/backends registers an exact gradient for it, but this package
+  // imports @tensorflow/tfjs-layers, whose index re-registers tfjs' stock gradients (stock AvgPool
+  // divides every window by 9): the fixtures' gradients must survive that import.
+  it('AvgPool SAME keeps its exact gradient after @tensorflow/tfjs-layers is imported', async () => {
+    await import('@tensorflow/tfjs-layers');
+    await expectNoLeak(async () => {
+      const x = tf.tensor4d([0.3, -1.2, 0.7, 2.0, 1.1, 0.4, -0.6, 0.9, -0.2], [1, 3, 3, 1]);
+      const weights = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+      const gradient = tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(tf.avgPool(input as tf.Tensor4D, 3, 1, 'same'), weights)),
+      )(x);
+      // Exact: pixel (i, j) gets w[o] / count[o] from every window o that covers it; on a 3 × 3
+      // input the counts are 4 (corners), 6 (edges) and 9 (centre).
+      const count = (r: number, c: number) => (r === 1 ? 3 : 2) * (c === 1 ? 3 : 2);
+      const expected: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        for (let j = 0; j < 3; j++) {
+          let sum = 0;
+          for (let r = Math.max(0, i - 1); r <= Math.min(2, i + 1); r++) {
+            for (let c = Math.max(0, j - 1); c <= Math.min(2, j + 1); c++)
+              sum += (r * 3 + c + 1) / count(r, c);
+          }
+          expected.push(sum);
+        }
+      }
+      await expectTensorsClose(gradient, expected);
+      tf.dispose([x, weights, gradient]);
+    });
   });
 });
 
