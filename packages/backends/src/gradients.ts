@@ -14,9 +14,12 @@ import { registerGradient } from '@tensorflow/tfjs-core';
 import { avgPoolGradConfig } from './avg-pool-gradient';
 import { installFusedBatchNormInputs } from './fused-batch-norm-inputs';
 import { fusedConv2dGradConfig } from './fused-conv2d';
+import { mirrorPadGradConfig } from './mirror-pad-gradient';
 
 registerGradient(fusedConv2dGradConfig);
 // tfjs' AvgPool gradient ignores that a SAME window averages only the input it covers.
 registerGradient(avgPoolGradConfig);
+// tfjs' MirrorPad gradient drops what the padded copies send back to the elements they copy.
+registerGradient(mirrorPadGradConfig);
 // tfjs' tape cannot hold a FusedBatchNorm without scale or offset (Keras `scale=False`).
 installFusedBatchNormInputs();
