@@ -16,6 +16,7 @@ import { WASM } from './internal-wasm-backend';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolWithArgmaxConfig } from './max-pool-with-argmax';
 import { oneHotConfig } from './one-hot';
+import { createSamePaddingConfig, SAME_PADDING_KERNELS } from './same-padding';
 import { createSignConfig } from './sign';
 import { createSplitVConfig } from './split-v';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -58,6 +59,10 @@ const FACTORIES: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
     name,
     wrapping(name, createChannelBroadcastConfig),
   ]),
+  ...SAME_PADDING_KERNELS.map((name): [string, KernelFactory] => [
+    name,
+    wrapping(name, createSamePaddingConfig),
+  ]),
 ]);
 
 /** Names of the kernels netlens registers or replaces on wasm, for reports. */
@@ -94,7 +99,9 @@ function setInstalledState(state: InstalledState | undefined): void {
  * backprops, `UnsortedSegmentSum` for `gather`) and replaces stock ones that are wrong or slow in
  * gradients: `Conv2DBackpropInput`, `MaxPoolGrad`, `MaxPoolWithArgmax`, `AvgPoolGrad`, `SplitV`
  * (concat's gradient), `BatchMatMul` (transpose flags, batches), and `Identity`/`Cast`, which copy
- * every tensor the tape saves. Most are composites of the stock XNNPACK kernels; the rest are O(n)
+ * every tensor the tape saves. The four convolutions (`Conv2D`, `DepthwiseConv2dNative` and their
+ * fused forms) are wrapped so that `'same'` padding with a stride longer than the filter's reach is
+ * not all zeros. Most are composites of the stock XNNPACK kernels; the rest are O(n)
  * JS passes over the wasm heap. Kernels are keyed by backend name, so cpu, webgl and webgpu are
  * untouched, and no gradient config changes. Results equal tfjs-cpu's to float32 rounding.
  *
