@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedConv2D, type GradConfig, Relu, Relu6 } from '@tensorflow/tfjs-core';
+import { ensureGradientOverrides } from './ensure-gradient-overrides';
 import { NetlensError } from './errors';
 import { createFusedConv2dGradConfig } from './fused-conv2d';
 import { type ActivationGradientRule, reluRuleBackward } from './internal/relu-backward';
@@ -96,6 +97,8 @@ export function withActivationGradientRule<T>(rule: ActivationGradientRule, body
       `A '${rule}' activation gradient rule cannot start inside a '${active}' one: tfjs' gradient registry is global.`,
     );
   }
+  // Gradients the rule leaves alone (AvgPool, …) must be netlens' too inside the scope.
+  ensureGradientOverrides();
   const originals = RULE_CONFIGS.map(([kernelName]) => [kernelName, tf.getGradient(kernelName)] as const);
   try {
     for (const [, create] of RULE_CONFIGS) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageClassifier, LayerIntervention } from './contract/image-classifier';
 import { type Preprocess, resolvePreprocess } from './contract/preprocess';
+import { ensureGradientOverrides } from './ensure-gradient-overrides';
 import { InvalidArgumentError } from './errors';
 import { type ClassifierOptions, checkClassNames, checkLayerNames } from './internal/classifier-options';
 import { assertImageBatchShape } from './validate-images';
@@ -81,6 +82,8 @@ export function fromFunction(
     layerNames: Object.freeze([...(layers?.names ?? [])]),
     logits(images) {
       assertImageBatchShape(images, inputShape);
+      // The tape reads each kernel's gradient as the forward pass records it.
+      ensureGradientOverrides();
       return tf.tidy(() => checkedLogits(logits(preprocess(images)), images.shape[0]));
     },
   };
@@ -90,6 +93,7 @@ export function fromFunction(
     activations(images, layerNames) {
       assertImageBatchShape(images, inputShape);
       checkLayerNames(layerNames, layers.names);
+      ensureGradientOverrides();
       return tf.tidy(() => {
         const { logits: scores, activations } = layers.run(preprocess(images), layerNames, {});
         scores.dispose();
@@ -99,6 +103,7 @@ export function fromFunction(
     logitsWithInterventions(images, interventions) {
       assertImageBatchShape(images, inputShape);
       checkLayerNames(Object.keys(interventions), layers.names);
+      ensureGradientOverrides();
       return tf.tidy(() =>
         checkedLogits(layers.run(preprocess(images), [], interventions).logits, images.shape[0]),
       );

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradientOverrides } from './ensure-gradient-overrides';
 
 /** The part of tfjs-core's engine state that records a gradient computation. */
 interface TapeState {
@@ -36,6 +37,8 @@ export function gradientScope<T>(run: () => T): T {
   const state = tapeState();
   const startTape = state.activeTape;
   const mark = startTape?.length ?? 0;
+  // A tfjs-layers import after netlens' may have put tfjs' stock AvgPool/MirrorPad gradients back.
+  ensureGradientOverrides();
   try {
     return run();
   } catch (error) {

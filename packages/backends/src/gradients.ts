@@ -8,18 +8,12 @@
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
-// tfjs-core has no gradient for the FusedConv2D kernel itself; this one keeps `fusedConv2d` fused
-// under `tf.grad`.
-import { registerGradient } from '@tensorflow/tfjs-core';
-import { avgPoolGradConfig } from './avg-pool-gradient';
+// netlens' corrected gradients (FusedConv2D, which tfjs-core lacks and which keeps `fusedConv2d`
+// fused under `tf.grad`; AvgPool SAME; MirrorPad), registered again later wherever netlens takes a
+// gradient, since importing tfjs-layers re-registers tfjs' stock ones.
+import { ensureGradientOverrides } from './ensure-gradient-overrides';
 import { installFusedBatchNormInputs } from './fused-batch-norm-inputs';
-import { fusedConv2dGradConfig } from './fused-conv2d';
-import { mirrorPadGradConfig } from './mirror-pad-gradient';
 
-registerGradient(fusedConv2dGradConfig);
-// tfjs' AvgPool gradient ignores that a SAME window averages only the input it covers.
-registerGradient(avgPoolGradConfig);
-// tfjs' MirrorPad gradient drops what the padded copies send back to the elements they copy.
-registerGradient(mirrorPadGradConfig);
+ensureGradientOverrides();
 // tfjs' tape cannot hold a FusedBatchNorm without scale or offset (Keras `scale=False`).
 installFusedBatchNormInputs();

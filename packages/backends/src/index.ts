@@ -7,6 +7,7 @@ export { BACKEND_NAMES, BROWSER_AUTO_ORDER, isBackendName, NODE_AUTO_ORDER } fro
 export type { ImageClassifier, LayerIntervention } from './contract/image-classifier';
 export type { Preprocess, PreprocessPreset, PreprocessSpec } from './contract/preprocess';
 export { IMAGENET_PREPROCESS, resolvePreprocess } from './contract/preprocess';
+export { ensureGradientOverrides, GRADIENT_OVERRIDE_KERNELS } from './ensure-gradient-overrides';
 export type { BackendFailure, GradientGap, NetlensErrorCode } from './errors';
 export {
   BackendUnavailableError,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fromGraphModel, fromLayersModel } from '@netlens/backends';
+import { ensureGradientOverrides, fromFunction, fromGraphModel, fromLayersModel } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak, expectTensorsClose } from '@netlens/backends/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -79,14 +79,23 @@ describe('converter fixtures', () => {
 describeOnBackends('gradients the converter fixtures need', () => {
   // Inception's pooling branches are AvgPool 3×3 SAME, whose windows at the border average only the
   // pixels they cover. @netlens/backends registers an exact gradient for it, but this package
-  // imports @tensorflow/tfjs-layers, whose index re-registers tfjs' stock gradients (stock AvgPool
-  // divides every window by 9): the fixtures' gradients must survive that import.
+  // imports @tensorflow/tfjs-layers, whose first import registers tfjs' stock gradients again (stock
+  // AvgPool divides every window by 9): the gradients netlens takes must survive that import, both
+  // through a classifier (as the fixtures run) and after `ensureGradientOverrides()` for raw tf.grad.
   it('AvgPool SAME keeps its exact gradient after @tensorflow/tfjs-layers is imported', async () => {
     await import('@tensorflow/tfjs-layers');
+    const classifier = fromFunction(
+      (images) => tf.reshape(tf.avgPool(images, 3, 1, 'same'), [images.shape[0], 9]),
+      { inputShape: [3, 3, 1], numClasses: 9 },
+    );
     await expectNoLeak(async () => {
       const x = tf.tensor4d([0.3, -1.2, 0.7, 2.0, 1.1, 0.4, -0.6, 0.9, -0.2], [1, 3, 3, 1]);
       const weights = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
-      const gradient = tf.grad((input: tf.Tensor) =>
+      const throughClassifier = tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(classifier.logits(input as tf.Tensor4D), tf.reshape(weights, [1, 9]))),
+      )(x);
+      ensureGradientOverrides();
+      const raw = tf.grad((input: tf.Tensor) =>
         tf.sum(tf.mul(tf.avgPool(input as tf.Tensor4D, 3, 1, 'same'), weights)),
       )(x);
       // Exact: pixel (i, j) gets w[o] / count[o] from every window o that covers it; on a 3 × 3
@@ -103,8 +112,9 @@ describeOnBackends('gradients the converter fixtures need', () => {
           expected.push(sum);
         }
       }
-      await expectTensorsClose(gradient, expected);
-      tf.dispose([x, weights, gradient]);
+      await expectTensorsClose(throughClassifier, expected);
+      await expectTensorsClose(raw, expected);
+      tf.dispose([x, weights, throughClassifier, raw]);
     });
   });
 });

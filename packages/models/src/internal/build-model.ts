@@ -1,5 +1,5 @@
 import type { ImageClassifier, Preprocess } from '@netlens/backends';
-import { fromGraphModel, fromLayersModel, NetlensError } from '@netlens/backends';
+import { ensureGradientOverrides, fromGraphModel, fromLayersModel, NetlensError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildWithinBudget } from './bounded-build';
 
@@ -95,6 +95,8 @@ async function loadLayers(artifacts: tf.io.ModelArtifacts, label: string): Promi
     '@tensorflow/tfjs-layers',
     'layers',
   );
+  // Its first import registers tfjs' stock gradients again over netlens' exact AvgPool and MirrorPad.
+  ensureGradientOverrides();
   // The manifest was checked against the weight bytes, so its values bound what the topology may build.
   const maxValues = (artifacts.weightSpecs ?? [])
     .filter((spec) => spec.group !== 'optimizer')
