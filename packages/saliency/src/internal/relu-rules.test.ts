@@ -68,7 +68,7 @@ describeOnBackends('ReLU rules on every spelling of ReLU6', () => {
     // W1 is scaled so that about a quarter of the pre-activations exceed 6.
     const w1 = tf.tidy(() =>
       tf.mul(tf.tensor2d(seededValues(PIXELS * HIDDEN, 41, -1, 1), [PIXELS, HIDDEN]), 5),
-    );
+    ) as tf.Tensor2D;
     const w2 = tf.tensor2d(seededValues(HIDDEN * CLASSES, 42, -1, 1), [HIDDEN, CLASSES]);
     const images = tf.tensor4d(seededValues(4 * PIXELS, 43, 0, 1), [4, ...SHAPE]);
     const targets = [0, 1, 2, 1];
