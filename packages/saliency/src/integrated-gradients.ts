@@ -15,12 +15,7 @@ import {
   type IntegrationPoints,
   integrationPoints,
 } from './internal/ig-quadrature';
-import {
-  checkStepCount,
-  checkStepOptions,
-  type SaliencyStepOptions,
-  throwIfAborted,
-} from './internal/steps';
+import { checkStepCount, checkStepOptions, type SaliencyStepOptions, throwIfAborted } from './internal/steps';
 import { inputGradient, resolveTargets, scoreOf, type TargetOptions } from './internal/targets';
 
 export type { Baseline, BaselineDistribution } from './internal/ig-baselines';

@@ -13,9 +13,9 @@ import {
   type SaliencyMethodName,
   type SaliencyStep,
   type ScoreFunction,
-  type TargetOptions,
   smoothGrad,
   type Target,
+  type TargetOptions,
   vanillaGradient,
 } from '@netlens/saliency';
 import type * as tf from '@tensorflow/tfjs-core';

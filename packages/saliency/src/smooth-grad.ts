@@ -2,12 +2,7 @@ import { type ImageClassifier, InvalidArgumentError } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInternalBatchSize, checkMemoryBudget, createChunking, runChunks } from './internal/batching';
 import { gaussianNoise, sampleSeed } from './internal/noise';
-import {
-  checkStepCount,
-  checkStepOptions,
-  type SaliencyStepOptions,
-  throwIfAborted,
-} from './internal/steps';
+import { checkStepCount, checkStepOptions, type SaliencyStepOptions, throwIfAborted } from './internal/steps';
 import { resolveTargets, type TargetOptions } from './internal/targets';
 import { assertValidInput, markPerturbed } from './internal/validate-input';
 import { vanillaGradient } from './vanilla-gradient';
