@@ -39,8 +39,9 @@ export interface OcclusionOptions extends TargetOptions, SaliencyStepOptions {
 /**
  * Occlusion sensitivity: slides a patch filled with `baseline` over each image, records the score
  * drop `f(x) − f(x_occluded)` of every position, and gives each pixel the average drop of the
- * patches that cover it (Captum's `Occlusion` attribution, summed over channels since the patch
- * spans all of them). Only forward passes: works with any classifier, differentiable or not.
+ * patches that cover it. Since the patch spans every channel, this equals Captum's `Occlusion`
+ * attribution of any one channel (Captum repeats the same value in each channel; summing them would
+ * triple it on RGB). Only forward passes: works with any classifier, differentiable or not.
  *
  * Occluded copies are evaluated in chunks that fit `memoryBudget` (or of `internalBatchSize`), one
  * `tidy` per chunk, and only their scores are read back, so memory stays bounded by one chunk; the
