@@ -1,3 +1,4 @@
+import { gradientScope } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { gruBackward, gruForward } from '../layers/gru';
 import { lstmBackward, lstmForward } from '../layers/lstm';
@@ -90,7 +91,10 @@ export function autodiffLoss(
       ) as unknown as CaptioningParams;
       return maskedLoss(captionScores(cellType, params, features, captionsIn), captionsOut, nullId);
     };
-    const { value, grads } = tf.valueAndGrads(lossOf)(PARAM_NAMES.map((name) => p[name]));
+    // A backend without some gradient kernel throws mid-tape; the scope frees what the tape saved.
+    const { value, grads } = gradientScope(() =>
+      tf.valueAndGrads(lossOf)(PARAM_NAMES.map((name) => p[name])),
+    );
     return {
       loss: value as tf.Scalar,
       grads: Object.fromEntries(PARAM_NAMES.map((name, i) => [name, grads[i]])) as LossAndGradients['grads'],

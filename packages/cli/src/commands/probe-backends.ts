@@ -1,4 +1,4 @@
-import { BACKEND_NAMES, type BackendName, selectBackend } from '@netlens/backends';
+import { BACKEND_NAMES, type BackendName, gradientScope, selectBackend } from '@netlens/backends';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** One row of the backend table. */
@@ -22,16 +22,19 @@ export interface ProbeOptions {
 
 function convNetGradient(seedTensors: { w1: tf.Tensor4D; w2: tf.Tensor4D; w3: tf.Tensor2D; x: tf.Tensor4D }) {
   const { w1, w2, w3, x } = seedTensors;
-  return tf.tidy(
-    () =>
-      tf.grad((input: tf.Tensor) => {
-        let h = tf.relu(tf.conv2d(input as tf.Tensor4D, w1, 1, 'same'));
-        h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
-        h = tf.relu(tf.conv2d(h as tf.Tensor4D, w2, 1, 'same'));
-        h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
-        const logits = tf.matMul(tf.reshape(h, [input.shape[0], -1]), w3);
-        return tf.sum(tf.mul(logits, tf.oneHot([1, 2, 3, 4], 10)));
-      })(x) as tf.Tensor4D,
+  // Probing a backend that lacks a gradient kernel throws mid-tape; the scope frees what it saved.
+  return gradientScope(() =>
+    tf.tidy(
+      () =>
+        tf.grad((input: tf.Tensor) => {
+          let h = tf.relu(tf.conv2d(input as tf.Tensor4D, w1, 1, 'same'));
+          h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+          h = tf.relu(tf.conv2d(h as tf.Tensor4D, w2, 1, 'same'));
+          h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+          const logits = tf.matMul(tf.reshape(h, [input.shape[0], -1]), w3);
+          return tf.sum(tf.mul(logits, tf.oneHot([1, 2, 3, 4], 10)));
+        })(x) as tf.Tensor4D,
+    ),
   );
 }
 
