@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installWebGPUMaxPoolGrad } from '../webgpu/max-pool-grad';
 
 interface GpuAdapterLike {
   readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string };
@@ -18,7 +19,8 @@ const SOFTWARE_ADAPTERS = /swiftshader|llvmpipe|lavapipe|software|microsoft basi
 
 /**
  * Imports tfjs-backend-webgpu after `navigator.gpu` exists (it registers itself only if the object is
- * there when the module is first evaluated) and describes the adapter.
+ * there when the module is first evaluated), puts netlens' first-maximum `MaxPoolGrad` in place of
+ * its kernel, and describes the adapter.
  */
 export async function registerWebGPU(
   load: () => Promise<unknown>,
@@ -31,6 +33,8 @@ export async function registerWebGPU(
   if (!tf.findBackendFactory('webgpu')) {
     throw new Error('tfjs-backend-webgpu was imported before navigator.gpu existed and did not register');
   }
+  // Its MaxPoolGrad sends a tie to the last maximum; every other backend (and PyTorch) to the first.
+  installWebGPUMaxPoolGrad();
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture, info.device || info.description].filter(Boolean).join(' ');
   const software = Boolean(adapter.isFallbackAdapter) || SOFTWARE_ADAPTERS.test(name);
