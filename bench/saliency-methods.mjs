@@ -1,13 +1,15 @@
 // @netlens/saliency through its public API against PyTorch in the same run, SqueezeNet 1.1 at 224²
 // with seeded weights: `vanillaGradient` on N=5 images, and `integratedGradients` with 50
-// Gauss–Legendre steps on one image, both sides batching `--internal-batch` interpolated images.
+// Gauss–Legendre steps on one image, both sides batching `--internal-batch` interpolated images; and
+// `guidedBackprop` on N=5 (every ReLU, fused ones included, under the guided rule; PyTorch: a
+// backward hook on every nn.ReLU), to show what the rule costs next to the plain gradient.
 //
 //   npm run build && npm run bench -- saliency-methods [--backend=wasm] [--reps=5] [--steps=50]
 //     [--internal-batch=10] [--smoke]
 //
 // Peak RSS is per process (the tfjs side runs in this process; the peer in its own).
 import { seededValues, selectBackend } from '@netlens/backends';
-import { integratedGradients, vanillaGradient } from '@netlens/saliency';
+import { guidedBackprop, integratedGradients, vanillaGradient } from '@netlens/saliency';
 import * as tf from '@tensorflow/tfjs-core';
 import { benchArgs, runPytorchPeer } from './lib/cli.mjs';
 import { cell, measure } from './lib/measure.mjs';
@@ -32,6 +34,14 @@ const target = Array.from({ length: N }, (_, i) => LABELS[i % LABELS.length]);
 const vanilla = await measure(
   async () => {
     const map = await vanillaGradient(model, images, { target });
+    await map.data();
+    map.dispose();
+  },
+  { reps: REPS, warmup: SMOKE ? 0 : 1 },
+);
+const guided = await measure(
+  async () => {
+    const map = await guidedBackprop(model, images, { target });
     await map.data();
     map.dispose();
   },
@@ -72,6 +82,7 @@ console.log(
     '| workload | PyTorch ms | netlens ms | netlens / PyTorch | peak RSS MB (PyTorch / netlens) |',
     '|---|---|---|---|---|',
     `| vanillaGradient, N=${N} | ${torch ? cell(torch.vanilla) : '–'} | ${cell(vanilla)} | ${ratio(vanilla, torch?.vanilla)} | ${torch ? torch.peakRssMb.toFixed(0) : '–'} / ${peakRssMb.toFixed(0)} |`,
+    `| guidedBackprop, N=${N} | ${torch ? cell(torch.guided) : '–'} | ${cell(guided)} | ${ratio(guided, torch?.guided)} | (guided / vanilla: PyTorch ${torch ? (torch.guided.median / torch.vanilla.median).toFixed(2) : '–'}, netlens ${(guided.median / vanilla.median).toFixed(2)}) |`,
     `| integratedGradients, ${STEPS} steps, N=1, internal batch ${INTERNAL_BATCH} | ${torch ? cell(torch.ig) : '–'} | ${cell(ig)} | ${ratio(ig, torch?.ig)} | (RSS before IG ${(rssBeforeIg / 2 ** 20).toFixed(0)} MB) |`,
   ].join('\n'),
 );

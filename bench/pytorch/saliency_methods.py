@@ -1,4 +1,6 @@
-"""PyTorch peer for bench/saliency-methods.mjs: the vanilla saliency map (N images) and Integrated
+"""PyTorch peer for bench/saliency-methods.mjs: the vanilla saliency map (N images), guided
+backpropagation (a backward hook on every nn.ReLU: dx = relu(dx), which with ReLU's own mask is
+dy * [x > 0] * [dy > 0]) and Integrated
 Gradients (black baseline, Gauss-Legendre points, `--steps`, batched `--internal-batch` interpolated
 images at a time) on SqueezeNet 1.1, ImageNet normalisation on the pixels inside the graph.
 
@@ -42,6 +44,26 @@ def vanilla():
     x.grad.abs().amax(dim=1)
 
 
+def guided_hook(module, grad_input, grad_output):
+    return (grad_input[0].clamp(min=0),)
+
+
+relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)]
+for m in relus:
+    m.inplace = False
+
+
+def guided():
+    handles = [m.register_full_backward_hook(guided_hook) for m in relus]
+    try:
+        x = pixels.clone().requires_grad_(True)
+        model((x - mean) / std).gather(1, labels.view(-1, 1)).sum().backward()
+        return x.grad
+    finally:
+        for h in handles:
+            h.remove()
+
+
 nodes, weights = numpy.polynomial.legendre.leggauss(args.steps)
 alphas, weights = torch.tensor((nodes + 1) / 2, dtype=torch.float32), torch.tensor(weights / 2, dtype=torch.float32)
 
@@ -59,4 +81,5 @@ def integrated():
 
 
 print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'vanilla': measure(vanilla, args.reps, args.warmup),
+                  'guided': measure(guided, args.reps, args.warmup),
                   'ig': measure(integrated, args.reps, args.warmup), 'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
