@@ -70,7 +70,8 @@ describeOnBackends('saliency methods on SqueezeNet 1.1 equal PyTorch', () => {
   // Deconvnet also passes the signal through dead ReLUs, so max-pool windows whose maximum is tied
   // (all-zero windows after a ReLU; thousands at this size) must route it to the first maximum in
   // row-major order as torch, tfjs-backend-cpu and XNNPACK do. tfjs' WebGPU and WebGL max-pool
-  // gradients take the last maximum (`value >= currMaxValue`), which moves the map by 0.40 of its range.
+  // gradients take the last maximum (`value >= currMaxValue`), which moved the map by 0.40 of its
+  // range, so @netlens/backends replaces both kernels.
   for (const [method, run] of [
     ['guided', guidedBackprop],
     ['deconvnet', deconvnet],
