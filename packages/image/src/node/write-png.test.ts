@@ -33,13 +33,15 @@ async function expectPathRefused(path: string | URL, patterns: RegExp[]): Promis
 
 describeOnBackends('writePng: where it may write', () => {
   it('refuses a path in a missing folder with a typed error naming both, and creates nothing', async () => {
-    const path = join(directory, 'missing', 'deeper', 'out.png');
+    // A fresh folder per run: the suite repeats on every backend, and the next test writes a file.
+    const folder = await mkdtemp(join(directory, 'missing-'));
+    const path = join(folder, 'missing', 'deeper', 'out.png');
     await expectPathRefused(path, [
       new RegExp(`'${path.replace(/[/\\.]/g, '\\$&')}', whose folder '.*deeper' does not exist`),
       /ENOENT/,
     ]);
     await expectPathRefused(pathToFileURL(path), [/does not exist/]);
-    expect(await readdir(directory)).toEqual([]);
+    expect(await readdir(folder)).toEqual([]);
   });
 
   it('refuses a path that is a folder, or whose parent is a file', async () => {
