@@ -1,16 +1,16 @@
 import { fromLayersModel, type ImageClassifier } from '@netlens/backends';
 import { describeOnBackends, expectNoLeak } from '@netlens/backends/testing';
-import type { LoadedClassifier } from '@netlens/models';
-import { loadClassifier } from '@netlens/models/node';
+import { type LoadedClassifier, loadClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, it } from 'vitest';
 import {
   type ConverterFixtureName,
-  type ConverterReference,
-  converterReference,
-  createKerasStyleModel,
+  converterModelSource,
   expectAtFloor,
-} from '../../models/src/__fixtures__/converter-fixtures';
+  kerasStyleModelFrom,
+  loadConverterReference,
+  loadKerasWeights,
+} from '../../models/src/__fixtures__/converter-reference';
 import { deconvnet } from './deconvnet';
 import { gradCam } from './grad-cam';
 import { guidedBackprop } from './guided-backprop';
@@ -27,25 +27,29 @@ import { vanillaGradient } from './vanilla-gradient';
 // and wasm send a tied window's gradient to its first element; deconvnet carries it through the
 // ReLUs below, so a backend that picks another element draws another map. That is held to the same
 // floor, not tolerated: the maps must not depend on the backend.
+// The fixtures are read with fetch in Chromium and node:fs in Node (converter-reference.ts), so
+// the same suite runs in both.
 const FIXTURES: readonly ConverterFixtureName[] = ['mobilenet-v2', 'inception', 'keras'];
+const REFERENCES = await Promise.all(FIXTURES.map((name) => loadConverterReference(name)));
+const KERAS_WEIGHTS = await loadKerasWeights();
 
 describeOnBackends('saliency methods on converter-shaped models equal PyTorch', ({ backend }) => {
   // SwiftShader compiles every layer shape's shaders (about 30 s for the MobileNetV2): there the
   // suite keeps the rule-based maps the issue is about and leaves vanilla and Grad-CAM to cpu and wasm.
   const subsampled = backend === 'node-webgpu';
   const onlyOffGpu = subsampled ? ' (skipped on node-webgpu: SwiftShader is slow, cpu and wasm run it)' : '';
-  for (const name of FIXTURES) {
-    const reference: ConverterReference = converterReference(name);
+  for (const reference of REFERENCES) {
+    const name = reference.name as ConverterFixtureName;
     let model: ImageClassifier;
     let release: () => void;
     let images: tf.Tensor4D;
     beforeAll(async () => {
       if (name === 'keras') {
-        const layers = createKerasStyleModel();
+        const layers = kerasStyleModelFrom(KERAS_WEIGHTS, reference.inputShape[1]);
         model = fromLayersModel(layers);
         release = () => layers.dispose();
       } else {
-        const loaded: LoadedClassifier = await loadClassifier(reference.modelPath, {
+        const loaded: LoadedClassifier = await loadClassifier(await converterModelSource(name), {
           preprocess: reference.preprocess,
         });
         model = loaded;
