@@ -1,9 +1,11 @@
 import { describeOnBackends, expectNoLeak } from '@netlens/backends/testing';
-import type { LoadedClassifier } from '@netlens/models';
-import { loadClassifier } from '@netlens/models/node';
+import { type LoadedClassifier, loadClassifier } from '@netlens/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { converterReference } from '../../models/src/__fixtures__/converter-fixtures';
+import {
+  converterModelSource,
+  loadConverterReference,
+} from '../../models/src/__fixtures__/converter-reference';
 import { integratedGradients } from './integrated-gradients';
 import { runSaliencyMethod, SALIENCY_METHOD_NAMES, type SaliencyMethodName } from './methods-by-name';
 import { occlusion } from './occlusion';
@@ -12,7 +14,11 @@ import { vanillaGradient } from './vanilla-gradient';
 
 // Every named saliency method runs on the converter-shaped MobileNetV2 and Inception GraphModels
 // (loaded with loadClassifier), leak-free, with finite maps and one property each that a wrong
-// gradient or an ignored rule would break. Parity with PyTorch is converter-parity.test.ts.
+// gradient or an ignored rule would break. Parity with PyTorch is converter-parity.test.ts. The
+// fixtures are read with fetch in Chromium and node:fs in Node (converter-reference.ts).
+const REFERENCES = await Promise.all(
+  (['mobilenet-v2', 'inception'] as const).map((name) => loadConverterReference(name)),
+);
 const NON_NEGATIVE: ReadonlySet<SaliencyMethodName> = new Set([
   'vanilla',
   'smoothgrad',
@@ -39,14 +45,14 @@ async function summary(map: tf.Tensor): Promise<{ min: number; max: number; fini
 describeOnBackends(
   'every saliency method on converter-shaped GraphModels',
   () => {
-    for (const name of ['mobilenet-v2', 'inception'] as const) {
-      const reference = converterReference(name);
+    for (const reference of REFERENCES) {
+      const name = reference.name as 'mobilenet-v2' | 'inception';
       const [, height, width] = reference.inputShape;
       let model: LoadedClassifier;
       let image: tf.Tensor4D;
       let vanilla: tf.Tensor4D;
       beforeAll(async () => {
-        model = await loadClassifier(reference.modelPath, { preprocess: reference.preprocess });
+        model = await loadClassifier(await converterModelSource(name), { preprocess: reference.preprocess });
         // One image keeps the sampling methods (SmoothGrad, IG, occlusion) to seconds.
         image = tf.tensor4d(reference.input.subarray(0, height * width * 3), [1, height, width, 3]);
         vanilla = await vanillaGradient(model, image, {
@@ -124,5 +130,11 @@ describeOnBackends(
       }
     }
   },
-  { exclude: { 'node-webgpu': 'SwiftShader runs the sampling methods for minutes; parity runs there' } },
+  {
+    exclude: {
+      'node-webgpu': 'SwiftShader runs the sampling methods for minutes; parity runs there',
+      webgpu: 'SwiftShader runs the sampling methods for minutes; parity runs there',
+      webgl: 'SwiftShader runs the sampling methods for minutes; parity runs there',
+    },
+  },
 );
