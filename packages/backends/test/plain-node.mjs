@@ -47,4 +47,26 @@ for (const backend of ['cpu', 'wasm']) {
   weights.dispose();
   checks++;
 }
-console.log(`plain-node ESM: gradients work on cpu and wasm (${checks} backends)`);
+
+// `@tensorflow/tfjs-layers` registers tfjs' stock gradients again when imported, the AvgPool one
+// (wrong for SAME windows that overhang the input) included; a netlens classifier puts netlens' back.
+await import('@tensorflow/tfjs-layers');
+await selectBackend('cpu', { readEnvironment: false });
+const pooled = fromFunction((x) => tf.reshape(tf.avgPool(x, 3, 1, 'same'), [x.shape[0], -1]), {
+  inputShape: [3, 3, 1],
+  numClasses: 9,
+});
+const ones = tf.ones([1, 3, 3, 1]);
+const poolGradient = tf.grad((input) => tf.sum(pooled.logits(input)))(ones);
+// The centre pixel lies in all nine windows: 4 corners of 4 pixels, 4 edges of 6, the centre of 9.
+// tfjs' stock gradient divides each by the full 9 and gives 1.
+const centre = poolGradient.dataSync()[4];
+assert.ok(
+  Math.abs(centre - (4 / 4 + 4 / 6 + 1 / 9)) < 1e-6,
+  `AvgPool SAME gradient ${centre} after tfjs-layers`,
+);
+tf.dispose([ones, poolGradient]);
+checks++;
+console.log(
+  `plain-node ESM: gradients work on cpu and wasm, and survive a tfjs-layers import (${checks} checks)`,
+);
